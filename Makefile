@@ -1,0 +1,56 @@
+# PMKS Kaltim — the two commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+REGIONS_CSV ?= ../shared/data/regions_kaltim.csv
+# `make run` is the embedded default: SQLite, inline tasks, DEBUG on.
+RUN_ENV := DEBUG=True
+
+.PHONY: install run test lint migrate seed messages bench worker beat clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+
+seed: migrate
+	@if [ -f "$(REGIONS_CSV)" ]; then $(RUN_ENV) $(PY) manage.py load_regions "$(REGIONS_CSV)"; \
+	else echo "No $(REGIONS_CSV): using the shipped province and ten kabupaten/kota."; fi
+	$(RUN_ENV) $(PY) manage.py seed_demo
+
+run: seed
+	@echo "Serving on http://127.0.0.1:8000 — log in with a demo login above."
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# The whole suite against whatever the environment configures
+# (DATABASE_URL/REDIS_URL for Postgres+Redis; nothing for SQLite).
+test: install
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=True $(PY) manage.py check
+
+messages: install
+	DEBUG=True $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
+	DEBUG=True $(PY) manage.py compilemessages --ignore=.venv
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+worker: install
+	$(VENV)/bin/celery -A pmks worker -l info --concurrency 2
+
+beat: install
+	$(VENV)/bin/celery -A pmks beat -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles var

@@ -1,0 +1,15 @@
+"""What each role's home page shows. Apps add their blocks here as they grow."""
+
+from typing import Any
+
+from accounts.models import Role
+
+
+def home_context(user: Any) -> dict[str, Any]:
+    templates = {
+        Role.CASEWORKER: "home/caseworker.html",
+        Role.SUPERVISOR: "home/supervisor.html",
+        Role.AGENCY_STAFF: "home/agency.html",
+        Role.ADMIN: "home/admin.html",
+    }
+    return {"template": templates.get(user.role, "home/admin.html")}

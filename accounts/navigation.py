@@ -1,0 +1,30 @@
+"""Navigation entries by role. Each entry is (url name, label)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+NAVIGATION = {
+    Role.CASEWORKER: [
+        ("home", _("Beranda")),
+        ("cases:case_list", _("Kasus")),
+        ("cases:beneficiary_register", _("Registrasi")),
+        ("referrals:inbox", _("Rujukan")),
+        ("referrals:directory", _("Direktori layanan")),
+    ],
+    Role.SUPERVISOR: [
+        ("home", _("Beranda")),
+        ("cases:case_list", _("Kasus")),
+        ("cases:approval_queue", _("Persetujuan")),
+        ("referrals:inbox", _("Rujukan")),
+        ("stats:dashboard", _("Dasbor")),
+    ],
+    Role.AGENCY_STAFF: [
+        ("home", _("Beranda")),
+        ("referrals:inbox", _("Rujukan masuk")),
+    ],
+    Role.ADMIN: [
+        ("home", _("Beranda")),
+        ("admin:index", _("Admin")),
+    ],
+}

@@ -1,0 +1,224 @@
+"""Suite-wide set-up: named personas, the CI rule that nothing is skipped, and
+Playwright's Chromium. App tests use the personas from here:
+
+    alice   caseworker, Dinas Sosial Kota Samarinda
+    amir    second caseworker, Dinas Sosial Kota Samarinda
+    bob     caseworker, Dinas Sosial Kota Balikpapan
+    sari    supervisor, Dinas Sosial Kota Samarinda (office supervisor)
+    budi    supervisor, Dinas Sosial Kota Balikpapan
+    prov    supervisor, Dinas Sosial Provinsi (province-wide, read-only)
+    agnes   agency staff, RSUD (partner agency in Samarinda)
+    adam    agency staff, UPTD PPA Balikpapan (another agency)
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Tests run with DEBUG off like production; they need a key, not a secret one.
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# refuses that unless told the thread is only used synchronously.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+IN_CI = os.environ.get("CI", "") not in ("", "0", "false", "False")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (visibly) what the configured stack cannot run.
+
+    Tests marked `postgres` need PostgreSQL; tests marked `celery_worker` need
+    Redis. They are deselected, with a line in the report saying how many and
+    why, on a run without them; .ci/run runs the suite on both stacks.
+    """
+    from django.conf import settings
+
+    reasons = []
+    if not settings.IS_POSTGRES:
+        reasons.append(("postgres", "needs PostgreSQL (DATABASE_URL)"))
+    if not settings.REDIS_URL:
+        reasons.append(("celery_worker", "needs Redis (REDIS_URL) and a worker"))
+    deselected = []
+    for marker, why in reasons:
+        for item in items:
+            if item.get_closest_marker(marker) and item not in deselected:
+                deselected.append(item)
+                item.user_properties.append(("deselected", why))
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+        config._pmks_deselected = [  # type: ignore[attr-defined]
+            f"{item.nodeid}: {dict(item.user_properties)['deselected']}" for item in deselected
+        ]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    lines = getattr(config, "_pmks_deselected", [])
+    if lines:
+        terminalreporter.write_sep("-", f"{len(lines)} tests not for this stack (ran elsewhere)")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: nothing may be skipped silently."""
+    if not IN_CI:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_sep("!", f"CI: {len(skipped)} skipped tests count as failures")
+        for report in skipped:
+            reporter.write_line(f"SKIPPED in CI: {report.nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- personas ------------------------------------------------------------------
+
+
+@pytest.fixture
+def regions(db):  # type: ignore[no-untyped-def]
+    from regions.models import Region
+
+    return {
+        region.code: region for region in Region.objects.filter(level__in=["province", "regency"])
+    }
+
+
+@pytest.fixture
+def orgs(regions):  # type: ignore[no-untyped-def]
+    from accounts.factories import OrganizationFactory
+    from accounts.models import OrganizationKind, Sector
+
+    return {
+        "province": OrganizationFactory(
+            code="dinsos-kaltim",
+            name="Dinas Sosial Provinsi Kalimantan Timur",
+            kind=OrganizationKind.PROVINCE_OFFICE,
+            region=regions["64"],
+        ),
+        "samarinda": OrganizationFactory(
+            code="dinsos-samarinda",
+            name="Dinas Sosial Kota Samarinda",
+            kind=OrganizationKind.REGENCY_OFFICE,
+            region=regions["64.72"],
+        ),
+        "balikpapan": OrganizationFactory(
+            code="dinsos-balikpapan",
+            name="Dinas Sosial Kota Balikpapan",
+            kind=OrganizationKind.REGENCY_OFFICE,
+            region=regions["64.71"],
+        ),
+        "rsud": OrganizationFactory(
+            code="rsud-aws",
+            name="RSUD Abdul Wahab Sjahranie",
+            kind=OrganizationKind.AGENCY,
+            sector=Sector.HEALTH,
+            region=regions["64.72"],
+        ),
+        "ppa": OrganizationFactory(
+            code="uptd-ppa-balikpapan",
+            name="UPTD PPA Kota Balikpapan",
+            kind=OrganizationKind.AGENCY,
+            sector=Sector.WOMEN_CHILDREN,
+            region=regions["64.71"],
+        ),
+    }
+
+
+def _persona(username: str, org, role: str):  # type: ignore[no-untyped-def]
+    from accounts.factories import UserFactory
+
+    return UserFactory(username=username, first_name=username.title(), organization=org, role=role)
+
+
+@pytest.fixture
+def alice(orgs):  # type: ignore[no-untyped-def]
+    return _persona("alice", orgs["samarinda"], "caseworker")
+
+
+@pytest.fixture
+def amir(orgs):  # type: ignore[no-untyped-def]
+    return _persona("amir", orgs["samarinda"], "caseworker")
+
+
+@pytest.fixture
+def bob(orgs):  # type: ignore[no-untyped-def]
+    return _persona("bob", orgs["balikpapan"], "caseworker")
+
+
+@pytest.fixture
+def sari(orgs):  # type: ignore[no-untyped-def]
+    return _persona("sari", orgs["samarinda"], "supervisor")
+
+
+@pytest.fixture
+def budi(orgs):  # type: ignore[no-untyped-def]
+    return _persona("budi", orgs["balikpapan"], "supervisor")
+
+
+@pytest.fixture
+def prov(orgs):  # type: ignore[no-untyped-def]
+    return _persona("prov", orgs["province"], "supervisor")
+
+
+@pytest.fixture
+def agnes(orgs):  # type: ignore[no-untyped-def]
+    return _persona("agnes", orgs["rsud"], "agency_staff")
+
+
+@pytest.fixture
+def adam(orgs):  # type: ignore[no-untyped-def]
+    return _persona("adam", orgs["ppa"], "agency_staff")
+
+
+# --- browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium():  # type: ignore[no-untyped-def]
+    """A real Chromium (Debian's), driven by Playwright. Fails in CI if missing."""
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):  # type: ignore[no-untyped-def]
+    context = chromium.new_context(
+        locale="id-ID", timezone_id="Asia/Makassar", accept_downloads=True
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.base_url = live_server.url  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def login(page, username: str, password: str = "pass-for-tests-1") -> None:  # type: ignore[no-untyped-def]
+    """Log in through the real login form."""
+    page.goto(f"{page.base_url}/akun/masuk/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

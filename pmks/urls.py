@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from pmks.health import healthz
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("akun/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("kasus/", include("cases.urls")),
+    path("rujukan/", include("referrals.urls")),
+    path("statistik/", include("stats.urls")),
+    path("api/v1/", include("api.urls")),
+    path("admin/", admin.site.urls),
+]
