@@ -212,6 +212,11 @@ REFERRAL_SLA_DAYS = {
     "normal": env_int("REFERRAL_SLA_NORMAL_DAYS", 7),
 }
 
+# --- Hooks (pmks/hooks.py): observers of writes, run after commit -------------
+# Each app that observes appends its handler here when it is built.
+DATA_CHANGE_HANDLERS: list[str] = []
+REFERRAL_EVENT_HANDLERS: list[str] = []
+
 # --- Statistics --------------------------------------------------------------
 STATS_REFRESH_DEBOUNCE_SECONDS = env_int("STATS_REFRESH_DEBOUNCE_SECONDS", 5)
 
