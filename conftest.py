@@ -85,6 +85,36 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+# --- reference data after transactional tests ------------------------------------
+
+
+def _restore_reference_data() -> None:
+    """Put back the rows the data migrations ship (regions, PMKS categories,
+    service types): a transactional test (live server, Celery worker) ends by
+    flushing every table, and the tests after it expect that data."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in (
+        "regions.migrations.0002_kaltim_regencies",
+        "cases.migrations.0002_reference_data",
+    ):
+        importlib.import_module(module).forwards(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_survives_flush(request):  # type: ignore[no-untyped-def]
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        _restore_reference_data()
+    yield
+
+
 # --- personas ------------------------------------------------------------------
 
 
