@@ -131,6 +131,9 @@ class Referral(models.Model):
     )
     decision_reason = models.TextField(_("alasan keputusan"), blank=True)
     completed_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     outcome = models.TextField(_("hasil"), blank=True)
     service_delivery = models.OneToOneField(
         ServiceDelivery,
@@ -157,9 +160,34 @@ class Referral(models.Model):
             models.Index(fields=["case", "-created_at"], name="ref_case_idx"),
             models.Index(fields=["updated_at", "id"], name="ref_updated_idx"),
         ]
+        constraints = [
+            # A case has at most one transfer waiting for a decision.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(kind="transfer", status="pending"),
+                name="ref_one_pending_transfer_per_case",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+
+class ReferralNumberSequence(models.Model):
+    """The last serial used for referral numbers of one sending region and year
+    ("RJ/64.72/2026/000123"); incremented under a row lock so numbers never repeat."""
+
+    region_code = models.CharField(max_length=13)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "year"], name="ref_number_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"RJ/{self.region_code}/{self.year}: {self.last}"
 
 
 class ReferralMessage(models.Model):
@@ -229,6 +257,9 @@ class ServiceOffer(models.Model):
     capacity_total = models.PositiveIntegerField(_("kapasitas total"), null=True, blank=True)
     capacity_free = models.PositiveIntegerField(_("kapasitas tersedia"), null=True, blank=True)
     capacity_updated_at = models.DateTimeField(_("kapasitas diperbarui"), null=True, blank=True)
+    capacity_updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
     is_active = models.BooleanField(_("aktif"), default=True)
 
     class Meta:

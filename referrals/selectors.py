@@ -1,0 +1,142 @@
+"""Reads on referrals and the service directory, always through the scoping rules
+(`Referral.objects.visible_to(user)`): an object outside them answers 404."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Organization, OrganizationKind, Role
+from accounts.scoping import Reach, scope_of
+from cases.models import Case
+from referrals.filters import ReferralFilter, ServiceOfferFilter
+from referrals.models import Notification, Referral, ReferralStatus, ServiceOffer
+
+
+class Box:
+    INBOX = "inbox"
+    OUTBOX = "outbox"
+    ALL = "all"
+
+
+def boxes_for(user: Any) -> list[str]:
+    """Which referral lists a user has: agencies only an inbox; supervisors also 'all'."""
+    if getattr(user, "organization_id", None) is None or user.role == Role.ADMIN:
+        return []
+    if user.role == Role.AGENCY_STAFF:
+        return [Box.INBOX]
+    reach = scope_of(user).reach
+    if reach is Reach.NOTHING:
+        return []
+    if reach is Reach.PROVINCE:
+        return [Box.ALL]
+    if user.role == Role.SUPERVISOR:
+        return [Box.INBOX, Box.OUTBOX, Box.ALL]
+    return [Box.INBOX, Box.OUTBOX]
+
+
+def _base(user: Any, box: str) -> QuerySet[Referral]:
+    if box not in boxes_for(user):
+        raise Http404
+    referrals = Referral.objects.visible_to(user)
+    if box == Box.INBOX:
+        return referrals.inbox(user.organization_id)
+    if box == Box.OUTBOX:
+        return referrals.outbox(user.organization_id)
+    return referrals
+
+
+def referral_list(
+    *, user: Any, box: str, filters: Mapping[str, Any] | None = None
+) -> QuerySet[Referral]:
+    """The referrals of one box, filtered; related rows for the list joined in."""
+    filterset = ReferralFilter(data=filters or {}, queryset=_base(user, box))
+    return filterset.qs.select_related(
+        "case__beneficiary", "from_org", "to_org", "service_type"
+    ).order_by("-created_at", "-pk")
+
+
+def referral_filterset(*, user: Any, box: str, filters: Mapping[str, Any]) -> ReferralFilter:
+    return ReferralFilter(data=filters, queryset=_base(user, box))
+
+
+def status_counts(*, user: Any, box: str) -> dict[str, int]:
+    """Referrals of the box per status, in one GROUP BY query."""
+    rows = (
+        _base(user, box)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    counts = dict.fromkeys(ReferralStatus.values, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def get_referral_for_user(user: Any, pk: int) -> Referral:
+    return get_object_or_404(
+        Referral.objects.visible_to(user).select_related(
+            "case__beneficiary__region",
+            "case__beneficiary__regency",
+            "from_org__region",
+            "to_org__region",
+            "service_type",
+            "offer",
+            "created_by",
+            "decided_by__organization",
+            "completed_by__organization",
+            "service_delivery",
+        ),
+        pk=pk,
+    )
+
+
+def referral_messages(referral: Referral) -> QuerySet:
+    return referral.messages.select_related("author", "author_org").order_by("created_at", "pk")
+
+
+def case_link_visible(user: Any, referral: Referral) -> bool:
+    """The sender (and anyone who may see the case) gets a link to the case file."""
+    return Case.objects.visible_to(user).filter(pk=referral.case_id).exists()
+
+
+def get_writable_case_for_user(user: Any, pk: int) -> Case:
+    """The case a user refers from: only cases they may change (404 otherwise)."""
+    return get_object_or_404(
+        Case.objects.writable_by(user).select_related("beneficiary", "owner_org__region"), pk=pk
+    )
+
+
+def referral_target_organizations(*, kind: str | None = None) -> QuerySet[Organization]:
+    organizations = Organization.objects.filter(is_active=True).exclude(
+        kind=OrganizationKind.PROVINCE_OFFICE
+    )
+    if kind == "transfer":
+        organizations = organizations.filter(kind=OrganizationKind.REGENCY_OFFICE)
+    return organizations.select_related("region").order_by("kind", "name")
+
+
+def offer_list(*, filters: Mapping[str, Any] | None = None, user: Any = None) -> QuerySet:
+    """Active directory offers; agency staff see only their own organization's."""
+    offers = ServiceOffer.objects.filter(is_active=True, organization__is_active=True)
+    if user is not None and user.role == Role.AGENCY_STAFF:
+        offers = offers.filter(organization_id=user.organization_id)
+    filterset = ServiceOfferFilter(data=filters or {}, queryset=offers)
+    return (
+        filterset.qs.select_related("organization__region", "service_type")
+        .prefetch_related(Prefetch("regencies"))
+        .order_by("service_type__sort_order", "organization__name", "name")
+    )
+
+
+def unread_notification_count(user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_list(user: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).select_related("referral")

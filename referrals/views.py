@@ -1,0 +1,419 @@
+"""Referral pages: inbox/outbox, the referral with its thread and actions, the
+"Rujuk" page from a case, the surat rujukan, the service directory and the
+notifications. Every object comes through referrals.selectors (404 outside scope)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Role
+from pmks.errors import DomainError
+from referrals import selectors, services
+from referrals.filters import ServiceOfferFilter
+from referrals.forms import AcceptForm, CapacityForm, ReferralForm
+from referrals.models import Referral, ReferralKind, ReferralStatus, ServiceOffer
+from referrals.selectors import Box
+
+PAGE_SIZE = 25
+
+BOX_LABELS = {
+    Box.INBOX: gettext_lazy("Rujukan masuk"),
+    Box.OUTBOX: gettext_lazy("Rujukan keluar"),
+    Box.ALL: gettext_lazy("Semua rujukan di wilayah"),
+}
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- lists --------------------------------------------------------------------------
+
+
+def _referral_list(request: HttpRequest, box: str) -> HttpResponse:
+    user = request.user
+    boxes = selectors.boxes_for(user)
+    if box not in boxes:
+        if box == Box.INBOX and boxes:
+            return redirect(f"referrals:{boxes[0]}")
+        raise Http404
+    filterset = selectors.referral_filterset(user=user, box=box, filters=request.GET)
+    referrals = selectors.referral_list(user=user, box=box, filters=request.GET)
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.status_counts(user=user, box=box)
+    query = request.GET.copy()
+    query.pop("page", None)
+    status_links = []
+    for status, label in ReferralStatus.choices:
+        link = query.copy()
+        link["status"] = status
+        status_links.append(
+            {
+                "status": status,
+                "label": label,
+                "count": counts[status],
+                "query": link.urlencode(),
+                "active": request.GET.get("status") == status,
+            }
+        )
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "box": box,
+            "box_label": BOX_LABELS[box],
+            "boxes": [(name, BOX_LABELS[name]) for name in boxes],
+            "filter": filterset,
+            "page": page,
+            "status_links": status_links,
+            "total": sum(counts.values()),
+            "query": query.urlencode(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    return _referral_list(request, Box.INBOX)
+
+
+@login_required
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    return _referral_list(request, Box.OUTBOX)
+
+
+@login_required
+@require_GET
+def all_referrals(request: HttpRequest) -> HttpResponse:
+    return _referral_list(request, Box.ALL)
+
+
+# --- one referral -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = selectors.get_referral_for_user(request.user, pk)
+    actions = services.allowed_actions(request.user, referral)
+    accept_form = None
+    if "accept" in actions and referral.kind == ReferralKind.TRANSFER:
+        accept_form = AcceptForm(to_org_id=referral.to_org_id)
+        if request.user.role == Role.CASEWORKER:
+            accept_form = None  # the accepting caseworker takes the case
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "beneficiary": referral.case.beneficiary,
+            "actions": actions,
+            "accept_form": accept_form,
+            "thread": selectors.referral_messages(referral),
+            "may_post": services.is_participant(request.user, referral),
+            "show_case_link": selectors.case_link_visible(request.user, referral),
+            "is_overdue_now": referral.status == ReferralStatus.PENDING
+            and referral.due_at < timezone.now(),
+        },
+    )
+
+
+def _run(request: HttpRequest, referral: Referral, move: Callable[[], Any], done: str) -> None:
+    try:
+        move()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, done)
+
+
+def _expected_version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = selectors.get_referral_for_user(request.user, pk)
+    form = AcceptForm(request.POST, to_org_id=referral.to_org_id)
+    assigned_to = form.cleaned_data.get("assigned_to") if form.is_valid() else None
+    _run(
+        request,
+        referral,
+        lambda: services.referral_accept(
+            actor=request.user,
+            referral=referral,
+            expected_version=_expected_version(request),
+            assigned_to=assigned_to,
+        ),
+        _("Rujukan diterima."),
+    )
+    return redirect("referrals:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = selectors.get_referral_for_user(request.user, pk)
+    _run(
+        request,
+        referral,
+        lambda: services.referral_decline(
+            actor=request.user,
+            referral=referral,
+            reason=request.POST.get("reason", ""),
+            expected_version=_expected_version(request),
+        ),
+        _("Rujukan ditolak."),
+    )
+    return redirect("referrals:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = selectors.get_referral_for_user(request.user, pk)
+    _run(
+        request,
+        referral,
+        lambda: services.referral_cancel(
+            actor=request.user,
+            referral=referral,
+            reason=request.POST.get("reason", ""),
+            expected_version=_expected_version(request),
+        ),
+        _("Rujukan dibatalkan."),
+    )
+    return redirect("referrals:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def complete(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = selectors.get_referral_for_user(request.user, pk)
+    _run(
+        request,
+        referral,
+        lambda: services.referral_complete(
+            actor=request.user,
+            referral=referral,
+            outcome=request.POST.get("outcome", ""),
+            expected_version=_expected_version(request),
+        ),
+        _("Rujukan selesai; hasil layanan tercatat."),
+    )
+    return redirect("referrals:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def message_post(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = selectors.get_referral_for_user(request.user, pk)
+    try:
+        message = services.referral_message_post(
+            actor=request.user, referral=referral, body=request.POST.get("body", "")
+        )
+    except (ValidationError, DomainError) as error:
+        text = (
+            " ".join(error.messages) if isinstance(error, ValidationError) else str(error.message)
+        )
+        if _is_htmx(request):
+            response = render(request, "referrals/_message_error.html", {"error": text})
+            response["HX-Retarget"] = "#message-errors"
+            response["HX-Reswap"] = "innerHTML"
+            return response
+        messages.error(request, text)
+        return redirect(reverse("referrals:detail", args=[pk]) + "#thread")
+    if _is_htmx(request):
+        return render(request, "referrals/_message.html", {"message": message, "fresh": True})
+    return redirect(reverse("referrals:detail", args=[pk]) + "#thread")
+
+
+@login_required
+@require_GET
+def letter(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = selectors.get_referral_for_user(request.user, pk)
+    return render(
+        request,
+        "referrals/letter.html",
+        {"referral": referral, "beneficiary": referral.case.beneficiary},
+    )
+
+
+# --- refer from a case ----------------------------------------------------------------
+
+
+@login_required
+def create(request: HttpRequest, case_pk: int) -> HttpResponse:
+    case = selectors.get_writable_case_for_user(request.user, case_pk)
+    offer_filter = ServiceOfferFilter(data=request.GET)
+    offers = selectors.offer_list(filters=request.GET)[:50]
+    chosen = None
+    chosen_pk = request.POST.get("offer") or request.GET.get("offer")
+    if chosen_pk and str(chosen_pk).isdigit():
+        chosen = (
+            ServiceOffer.objects.filter(pk=chosen_pk, is_active=True)
+            .select_related("organization", "service_type")
+            .first()
+        )
+    if request.method == "POST":
+        form = ReferralForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                referral = services.referral_create(
+                    actor=request.user,
+                    case=case,
+                    kind=data["kind"],
+                    to_org=data["to_org"],
+                    reason=data["reason"],
+                    urgency=data["urgency"],
+                    shared_summary=data["shared_summary"],
+                    legal_basis=data["legal_basis"],
+                    consent_note=data["consent_note"],
+                    service_type=data["service_type"],
+                    offer=data["offer"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(
+                    request,
+                    _("Rujukan %(number)s terkirim ke %(org)s.")
+                    % {"number": referral.number, "org": referral.to_org.name},
+                )
+                return redirect("referrals:detail", pk=referral.pk)
+    else:
+        initial: dict[str, Any] = {"shared_summary": case.summary}
+        if chosen is not None:
+            initial.update(
+                kind=ReferralKind.SERVICE,
+                offer=chosen.pk,
+                to_org=chosen.organization_id,
+                service_type=chosen.service_type_id,
+            )
+        elif request.GET.get("kind") in ReferralKind.values:
+            initial["kind"] = request.GET["kind"]
+        form = ReferralForm(initial=initial)
+    return render(
+        request,
+        "referrals/create.html",
+        {
+            "case": case,
+            "form": form,
+            "offer_filter": offer_filter,
+            "offers": offers,
+            "chosen": chosen,
+        },
+    )
+
+
+# --- directory --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    if not selectors.boxes_for(request.user):
+        raise Http404
+    offers = list(selectors.offer_list(filters=request.GET, user=request.user)[:200])
+    editable = {offer.pk for offer in offers if services.may_update_offer(request.user, offer)}
+    return render(
+        request,
+        "referrals/directory.html",
+        {
+            "filter": ServiceOfferFilter(data=request.GET),
+            "offers": offers,
+            "editable": editable,
+            "agency_only": request.user.role == Role.AGENCY_STAFF,
+        },
+    )
+
+
+@login_required
+@require_POST
+def offer_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_object_or_404(
+        selectors.offer_list(user=request.user), pk=pk
+    )  # agency staff only reach their own offers
+    form = CapacityForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            offer = services.offer_update_capacity(
+                actor=request.user,
+                offer=offer,
+                capacity_free=form.cleaned_data["capacity_free"],
+                capacity_total=form.cleaned_data["capacity_total"],
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        except DomainError as exc:
+            if not _is_htmx(request):
+                raise Http404 from exc
+            error = str(exc.message)
+    else:
+        error = _("Isi kapasitas dengan angka 0 atau lebih.")
+    if _is_htmx(request):
+        offer = selectors.offer_list().get(pk=offer.pk)
+        return render(
+            request,
+            "referrals/_offer_row.html",
+            {"offer": offer, "editable": {offer.pk}, "error": error},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Kapasitas diperbarui."))
+    return redirect("referrals:directory")
+
+
+# --- notifications ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notification_list(request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    items = list(page.object_list)
+    unread_ids = [item.pk for item in items if item.read_at is None]
+    if unread_ids:
+        services.notifications_mark_read(user=request.user, ids=unread_ids)
+    return render(
+        request,
+        "referrals/notifications.html",
+        {"page": page, "items": items, "unread_ids": set(unread_ids)},
+    )
+
+
+@login_required
+@require_GET
+def notification_badge(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "referrals/_notification_badge.html",
+        {"unread": selectors.unread_notification_count(request.user)},
+    )

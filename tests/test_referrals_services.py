@@ -1,0 +1,537 @@
+"""Referral services: sending, the transition table, who may do what, transfers,
+services on the case, capacity, messages and notifications."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.factories import OrganizationFactory, UserFactory
+from cases.models import Case, CaseEvent, CaseFormerOwner, CaseStatus, ServiceStatus, ServiceType
+from pmks.errors import (
+    AlreadyDecided,
+    CapacityExhausted,
+    NotAllowed,
+    TransitionNotAllowed,
+    VersionConflict,
+)
+from referrals import services
+from referrals.factories import ServiceOfferFactory
+from referrals.models import Notification, Referral, ServiceOffer
+from referrals.testing import make_case, send
+
+pytestmark = pytest.mark.django_db
+
+received_events: list[tuple[str, int]] = []
+received_changes: list[tuple[str, int | None]] = []
+
+
+def record_event(event: str, referral_id: int) -> None:
+    received_events.append((event, referral_id))
+
+
+def record_change(model: str, pk: int | None) -> None:
+    received_changes.append((model, pk))
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def hooks(settings):
+    """Route pmks.hooks to recorders through the real settings-wired mechanism."""
+    from pmks.hooks import _handlers
+
+    settings.REFERRAL_EVENT_HANDLERS = [f"{__name__}.record_event"]
+    settings.DATA_CHANGE_HANDLERS = [f"{__name__}.record_change"]
+    _handlers.cache_clear()
+    received_events.clear()
+    received_changes.clear()
+    yield
+    _handlers.cache_clear()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery runs the e-mail task inline, on either stack (the Redis stack has no worker here)."""
+    from pmks.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def case(orgs, alice):
+    return make_case(orgs["samarinda"], assigned_to=alice)
+
+
+@pytest.fixture
+def to_rsud(case, alice, agnes, orgs):
+    return send(alice, case, orgs["rsud"])
+
+
+@pytest.fixture
+def transfer(case, alice, bob, budi, orgs):
+    return send(alice, case, orgs["balikpapan"], kind="transfer")
+
+
+# --- sending ------------------------------------------------------------------------
+
+
+def test_a_service_referral_is_sent_with_number_due_date_and_regions(case, alice, agnes, orgs):
+    before = timezone.now()
+    referral = send(alice, case, orgs["rsud"], urgency="high")
+    year = timezone.localtime(referral.created_at).year
+    assert referral.number == f"RJ/64.72/{year}/000001"
+    assert referral.status == "pending"
+    assert referral.from_org == orgs["samarinda"]
+    assert referral.from_regency.code == "64.72"
+    assert referral.to_regency.code == "64.72"
+    days = (referral.due_at - referral.created_at).days
+    assert days == 3  # settings.REFERRAL_SLA_DAYS["high"]
+    assert referral.created_at >= before
+    assert CaseEvent.objects.filter(case=case, kind="referral").count() == 1
+
+
+@pytest.mark.parametrize(("urgency", "days"), [("urgent", 1), ("high", 3), ("normal", 7)])
+def test_the_due_date_follows_the_sla_of_the_urgency(case, alice, orgs, settings, urgency, days):
+    settings.REFERRAL_SLA_DAYS = {"urgent": 1, "high": 3, "normal": 7}
+    referral = send(alice, case, orgs["rsud"], urgency=urgency)
+    assert referral.due_at - referral.created_at == timezone.timedelta(days=days)
+
+
+def test_numbers_count_up_per_sending_region(orgs, alice, bob):
+    first = send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
+    second = send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
+    other = send(bob, make_case(orgs["balikpapan"]), orgs["ppa"])
+    assert first.number.endswith("/000001")
+    assert second.number.endswith("/000002")
+    assert other.number.startswith("RJ/64.71/") and other.number.endswith("/000001")
+
+
+def test_without_legal_basis_the_referral_cannot_be_sent(case, alice, orgs):
+    with pytest.raises(ValidationError) as error:
+        send(alice, case, orgs["rsud"], legal_basis="")
+    assert "UU PDP" in str(error.value.message_dict["legal_basis"])
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "message"),
+    [
+        ("service", "samarinda", "berbeda dari kantor pengirim"),
+        ("service", "province", "tidak menerima rujukan"),
+        ("service", "inactive", "tidak aktif"),
+        ("transfer", "rsud", "Dinas Sosial kabupaten/kota"),
+        ("transfer", "same_regency_office", "kabupaten/kota lain"),
+    ],
+)
+def test_it_refuses_a_wrong_destination(case, alice, orgs, regions, kind, target, message):
+    if target == "inactive":
+        to_org = OrganizationFactory(code="lks-closed", kind="agency", is_active=False)
+    elif target == "same_regency_office":
+        to_org = OrganizationFactory(
+            code="dinsos-x", kind="regency_office", region=regions["64.72"]
+        )
+    else:
+        to_org = orgs[target]
+    with pytest.raises(ValidationError) as error:
+        send(alice, case, to_org, kind=kind)
+    assert message in str(error.value.message_dict["to_org"])
+
+
+def test_a_service_referral_needs_the_service_requested(case, alice, orgs):
+    with pytest.raises(ValidationError) as error:
+        send(alice, case, orgs["rsud"], service_type=None)
+    assert "service_type" in error.value.message_dict
+
+
+@pytest.mark.parametrize("persona", ["bob", "prov", "agnes", "budi"])
+def test_only_someone_who_may_change_the_case_refers_it(request, case, orgs, persona):
+    with pytest.raises(NotAllowed):
+        send(request.getfixturevalue(persona), case, orgs["rsud"])
+
+
+def test_the_office_supervisor_refers_on_behalf_of_the_owning_office(case, sari, orgs):
+    referral = send(sari, case, orgs["rsud"])
+    assert referral.from_org == orgs["samarinda"]
+
+
+def test_a_closed_case_cannot_be_referred(orgs, alice):
+    closed = make_case(orgs["samarinda"], status=CaseStatus.CLOSED)
+    with pytest.raises(ValidationError) as error:
+        send(alice, closed, orgs["rsud"])
+    assert "case" in error.value.message_dict
+
+
+def test_a_second_pending_transfer_of_the_same_case_is_refused(transfer, case, alice, regions):
+    bontang = OrganizationFactory(code="dinsos-bontang", region=regions["64.74"])
+    with pytest.raises(ValidationError) as error:
+        send(alice, case, bontang, kind="transfer")
+    assert "menunggu keputusan" in str(error.value.message_dict["kind"])
+    # a service referral alongside is fine
+    assert send(alice, case, bontang, kind="service").pk
+
+
+# --- the transition table and who may move ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "action", "allowed"),
+    [
+        ("agnes", "accept", True),  # staff of the receiving agency
+        ("agnes", "decline", True),
+        ("agnes", "cancel", False),
+        ("alice", "accept", False),  # the sender does not decide
+        ("alice", "decline", False),
+        ("alice", "cancel", True),
+        ("amir", "cancel", True),  # any caseworker of the sending office
+        ("sari", "cancel", True),  # its supervisor
+        ("sari", "accept", False),
+        ("prov", "accept", False),  # provincial supervisor: read-only
+        ("prov", "cancel", False),
+        ("adam", "accept", False),  # another agency
+        ("bob", "cancel", False),  # another office
+    ],
+)
+def test_who_may_move_a_service_referral(request, to_rsud, persona, action, allowed):
+    actor = request.getfixturevalue(persona)
+    assert (action in services.allowed_actions(actor, to_rsud)) is allowed
+    move = {
+        "accept": lambda: services.referral_accept(actor=actor, referral=to_rsud),
+        "decline": lambda: services.referral_decline(actor=actor, referral=to_rsud, reason="x"),
+        "cancel": lambda: services.referral_cancel(actor=actor, referral=to_rsud),
+    }[action]
+    if allowed:
+        move()
+        to_rsud.refresh_from_db()
+        assert to_rsud.status == {"accept": "accepted", "decline": "declined"}.get(
+            action, "cancelled"
+        )
+    else:
+        with pytest.raises(NotAllowed):
+            move()
+        to_rsud.refresh_from_db()
+        assert to_rsud.status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "error"),
+    [
+        ("pending", "complete", TransitionNotAllowed),  # not accepted yet
+        ("accepted", "accept", AlreadyDecided),
+        ("accepted", "decline", AlreadyDecided),
+        ("accepted", "cancel", AlreadyDecided),
+        ("declined", "accept", AlreadyDecided),
+        ("declined", "complete", TransitionNotAllowed),
+        ("cancelled", "decline", AlreadyDecided),
+        ("completed", "complete", AlreadyDecided),
+        ("completed", "cancel", AlreadyDecided),
+    ],
+)
+def test_moves_outside_the_table_are_refused(to_rsud, alice, agnes, status, action, error):
+    if status in ("accepted", "completed"):
+        services.referral_accept(actor=agnes, referral=to_rsud)
+    if status == "completed":
+        services.referral_complete(actor=agnes, referral=to_rsud, outcome="Sudah dirawat.")
+    if status == "declined":
+        services.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
+    if status == "cancelled":
+        services.referral_cancel(actor=alice, referral=to_rsud)
+    actor = alice if action == "cancel" else agnes
+    stale = Referral.objects.get(pk=to_rsud.pk)
+    with pytest.raises(error):
+        {
+            "accept": lambda: services.referral_accept(actor=actor, referral=stale),
+            "decline": lambda: services.referral_decline(actor=actor, referral=stale, reason="x"),
+            "cancel": lambda: services.referral_cancel(actor=actor, referral=stale),
+            "complete": lambda: services.referral_complete(
+                actor=actor, referral=stale, outcome="x"
+            ),
+        }[action]()
+
+
+def test_the_loser_of_a_decision_is_told_who_decided_and_when(to_rsud, agnes, alice):
+    stale = Referral.objects.get(pk=to_rsud.pk)  # alice's page, loaded before the decision
+    services.referral_decline(actor=agnes, referral=to_rsud, reason="Tidak ada dokter jiwa.")
+    with pytest.raises(AlreadyDecided) as error:
+        services.referral_cancel(actor=alice, referral=stale)
+    message = str(error.value.message)
+    assert "sudah ditolak oleh Agnes (RSUD Abdul Wahab Sjahranie)" in message
+    assert str(timezone.localtime(Referral.objects.get(pk=to_rsud.pk).decided_at).year) in message
+
+
+def test_a_stale_version_is_a_version_conflict_not_a_silent_win(to_rsud, agnes):
+    with pytest.raises(VersionConflict):
+        services.referral_accept(actor=agnes, referral=to_rsud, expected_version=99)
+    to_rsud.refresh_from_db()
+    assert to_rsud.status == "pending"
+    services.referral_accept(actor=agnes, referral=to_rsud, expected_version=to_rsud.version)
+    assert to_rsud.status == "accepted"
+
+
+def test_a_decline_needs_a_reason_and_a_completion_an_outcome(to_rsud, agnes):
+    with pytest.raises(ValidationError) as error:
+        services.referral_decline(actor=agnes, referral=to_rsud, reason="  ")
+    assert "reason" in error.value.message_dict
+    services.referral_accept(actor=agnes, referral=to_rsud)
+    with pytest.raises(ValidationError) as error:
+        services.referral_complete(actor=agnes, referral=to_rsud, outcome="")
+    assert "outcome" in error.value.message_dict
+    to_rsud.refresh_from_db()
+    assert to_rsud.status == "accepted"
+
+
+def test_a_transfer_is_finished_by_its_acceptance(transfer, bob):
+    services.referral_accept(actor=bob, referral=transfer)
+    with pytest.raises(TransitionNotAllowed):
+        services.referral_complete(actor=bob, referral=transfer, outcome="x")
+    assert services.allowed_actions(bob, transfer) == []
+
+
+# --- transfer ---------------------------------------------------------------------------
+
+
+def test_an_accepted_transfer_moves_the_case_to_the_accepting_caseworker(
+    transfer, case, alice, bob, orgs
+):
+    services.referral_accept(actor=bob, referral=transfer)
+    case.refresh_from_db()
+    assert case.owner_org == orgs["balikpapan"]
+    assert case.regency.code == "64.71"
+    assert case.assigned_to == bob
+    former = CaseFormerOwner.objects.get(case=case)
+    assert former.organization == orgs["samarinda"]
+    # the sending office keeps reading, no longer writes
+    assert Case.objects.visible_to(alice).filter(pk=case.pk).exists()
+    assert not Case.objects.writable_by(alice).filter(pk=case.pk).exists()
+    assert Case.objects.writable_by(bob).filter(pk=case.pk).exists()
+
+
+def test_a_transfer_accepted_by_a_supervisor_waits_for_assignment(transfer, case, budi, bob):
+    services.referral_accept(actor=budi, referral=transfer)
+    case.refresh_from_db()
+    assert case.owner_org == budi.organization
+    assert case.assigned_to is None
+
+
+def test_the_receiving_supervisor_may_name_the_caseworker(transfer, case, budi, bob):
+    services.referral_accept(actor=budi, referral=transfer, assigned_to=bob)
+    case.refresh_from_db()
+    assert case.assigned_to == bob
+
+
+def test_the_assignee_must_work_at_the_receiving_office(transfer, case, budi, amir):
+    with pytest.raises(ValidationError):
+        services.referral_accept(actor=budi, referral=transfer, assigned_to=amir)
+    case.refresh_from_db()
+    transfer.refresh_from_db()
+    assert case.owner_org != budi.organization
+    assert transfer.status == "pending"
+
+
+def test_a_declined_transfer_leaves_the_case_where_it_was(transfer, case, bob, alice, orgs):
+    services.referral_decline(actor=bob, referral=transfer, reason="Alamat bukan di Balikpapan.")
+    case.refresh_from_db()
+    assert case.owner_org == orgs["samarinda"] and case.assigned_to == alice
+    assert not CaseFormerOwner.objects.filter(case=case).exists()
+
+
+# --- service on the case, capacity ------------------------------------------------------
+
+
+def test_an_accepted_service_appears_among_the_case_services_and_completes(
+    to_rsud, case, agnes, orgs
+):
+    services.referral_accept(actor=agnes, referral=to_rsud)
+    service = to_rsud.service_delivery
+    assert service is not None
+    assert service.case == case
+    assert service.provider_org == orgs["rsud"]
+    assert service.status == ServiceStatus.ONGOING
+    services.referral_complete(actor=agnes, referral=to_rsud, outcome="Rawat jalan selesai.")
+    service.refresh_from_db()
+    assert service.status == ServiceStatus.DONE
+    assert service.outcome == "Rawat jalan selesai."
+    assert service.end_date == timezone.localdate()
+    to_rsud.refresh_from_db()
+    assert to_rsud.completed_by == agnes and to_rsud.outcome == "Rawat jalan selesai."
+
+
+@pytest.fixture
+def shelter(orgs, regions):
+    uptd = OrganizationFactory(code="uptd-shelter", kind="uptd", region=regions["64.72"])
+    return ServiceOfferFactory(
+        organization=uptd, name="Shelter sementara", capacity_total=2, capacity_free=1
+    )
+
+
+@pytest.fixture
+def shelter_staff(shelter):
+    return UserFactory(username="uptd-staff", organization=shelter.organization)
+
+
+def test_accepting_takes_a_place_and_completing_gives_it_back(shelter, shelter_staff, alice, orgs):
+    referral = send(alice, make_case(orgs["samarinda"]), None, offer=shelter)
+    assert referral.to_org == shelter.organization
+    assert referral.service_type.code == "shelter"
+    services.referral_accept(actor=shelter_staff, referral=referral)
+    shelter.refresh_from_db()
+    assert shelter.capacity_free == 0 and referral.holds_capacity
+    services.referral_complete(actor=shelter_staff, referral=referral, outcome="Pulang.")
+    shelter.refresh_from_db()
+    referral.refresh_from_db()
+    assert shelter.capacity_free == 1 and not referral.holds_capacity
+
+
+def test_a_full_service_refuses_acceptance_and_nothing_is_half_done(
+    shelter, shelter_staff, alice, orgs
+):
+    case = make_case(orgs["samarinda"])
+    first = send(alice, make_case(orgs["samarinda"]), None, offer=shelter)
+    second = send(alice, case, None, offer=shelter)
+    services.referral_accept(actor=shelter_staff, referral=first)
+    with pytest.raises(CapacityExhausted) as error:
+        services.referral_accept(actor=shelter_staff, referral=second)
+    assert "sudah penuh" in str(error.value.message)
+    second.refresh_from_db()
+    shelter.refresh_from_db()
+    assert second.status == "pending" and not second.holds_capacity
+    assert shelter.capacity_free == 0
+    assert not case.services.exists()  # the service on the case was rolled back too
+
+
+def test_a_place_is_returned_only_once(shelter, shelter_staff, alice, orgs):
+    referral = send(alice, make_case(orgs["samarinda"]), None, offer=shelter)
+    services.referral_accept(actor=shelter_staff, referral=referral)
+    services.referral_complete(actor=shelter_staff, referral=referral, outcome="Selesai.")
+    services._release_place(referral, now=timezone.now())  # a second release does nothing
+    shelter.refresh_from_db()
+    assert shelter.capacity_free == 1
+
+
+def test_an_offer_without_capacity_is_not_counted(orgs, alice, agnes):
+    clinic = ServiceOfferFactory(
+        organization=orgs["rsud"], service_type=ServiceType.objects.get(code="health")
+    )
+    referral = send(alice, make_case(orgs["samarinda"]), None, offer=clinic)
+    services.referral_accept(actor=agnes, referral=referral)
+    clinic.refresh_from_db()
+    assert clinic.capacity_free is None and not referral.holds_capacity
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [("agnes", True), ("adam", False), ("alice", False), ("prov", False)],
+)
+def test_only_the_offering_organization_updates_its_capacity(request, orgs, persona, allowed):
+    offer = ServiceOfferFactory(organization=orgs["rsud"], capacity_total=10, capacity_free=3)
+    actor = request.getfixturevalue(persona)
+    if allowed:
+        services.offer_update_capacity(actor=actor, offer=offer, capacity_free=5)
+        offer.refresh_from_db()
+        assert offer.capacity_free == 5 and offer.capacity_updated_by == actor
+    else:
+        with pytest.raises(NotAllowed):
+            services.offer_update_capacity(actor=actor, offer=offer, capacity_free=5)
+
+
+def test_free_capacity_stays_between_zero_and_total(orgs, agnes):
+    offer = ServiceOfferFactory(organization=orgs["rsud"], capacity_total=10, capacity_free=3)
+    for bad in (-1, 11):
+        with pytest.raises(ValidationError):
+            services.offer_update_capacity(actor=agnes, offer=offer, capacity_free=bad)
+    services.offer_update_capacity(actor=agnes, offer=offer, capacity_free=12, capacity_total=12)
+    assert ServiceOffer.objects.get(pk=offer.pk).capacity_total == 12
+
+
+# --- messages, notifications, hooks ------------------------------------------------------
+
+
+def test_both_organizations_talk_on_the_thread(to_rsud, alice, agnes, amir):
+    services.referral_message_post(actor=agnes, referral=to_rsud, body="Pasien datang jam 9?")
+    services.referral_message_post(actor=alice, referral=to_rsud, body="Ya, diantar keluarga.")
+    assert [m.author_org.code for m in to_rsud.messages.all()] == ["rsud-aws", "dinsos-samarinda"]
+    # amir (sender office) is told about agnes's message; agnes about alice's
+    assert Notification.objects.filter(user=amir, kind="message").count() == 2
+    assert Notification.objects.filter(user=agnes, kind="message").count() == 1
+
+
+@pytest.mark.parametrize("persona", ["prov", "adam", "bob"])
+def test_outsiders_cannot_post_on_the_thread(request, to_rsud, persona):
+    with pytest.raises(NotAllowed):
+        services.referral_message_post(
+            actor=request.getfixturevalue(persona), referral=to_rsud, body="Halo"
+        )
+
+
+def test_an_empty_message_is_refused(to_rsud, alice):
+    with pytest.raises(ValidationError):
+        services.referral_message_post(actor=alice, referral=to_rsud, body="   ")
+
+
+def test_a_new_referral_notifies_the_receiver_and_not_the_sender(to_rsud, alice, agnes, amir):
+    assert Notification.objects.filter(user=agnes, kind="new_referral").count() == 1
+    assert not Notification.objects.filter(user=alice).exists()
+    assert not Notification.objects.filter(user=amir).exists()
+
+
+def test_a_decision_notifies_both_sides_but_not_the_decider(to_rsud, alice, agnes, amir):
+    colleague = UserFactory(username="agnes2", organization=agnes.organization, role="agency_staff")
+    services.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
+    for user in (alice, amir, colleague):
+        assert Notification.objects.filter(user=user, kind="decision").count() == 1
+    assert not Notification.objects.filter(user=agnes, kind="decision").exists()
+
+
+def test_emails_go_out_after_commit_through_celery(
+    case, alice, agnes, orgs, mailoutbox, eager_tasks, django_capture_on_commit_callbacks
+):
+    agnes.email = "agnes@rsud.invalid"
+    agnes.save()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        referral = send(alice, case, orgs["rsud"])
+    assert mailoutbox == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == ["agnes@rsud.invalid"]
+    assert referral.number in email.body
+    assert f"/rujukan/{referral.pk}/" in email.body
+    assert case.beneficiary.full_name not in email.body  # no personal data by e-mail
+
+
+def test_every_write_calls_the_hooks(
+    hooks, case, alice, agnes, orgs, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = send(alice, case, orgs["rsud"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_message_post(actor=agnes, referral=referral, body="Baik.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_accept(actor=agnes, referral=referral)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_complete(actor=agnes, referral=referral, outcome="Selesai.")
+    assert received_events == [
+        ("new_referral", referral.pk),
+        ("message", referral.pk),
+        ("decision", referral.pk),
+        ("completed", referral.pk),
+    ]
+    assert received_changes.count(("referral", referral.pk)) == 4
+    assert ("service", referral.service_delivery_id) in received_changes
+
+
+def test_a_cancellation_is_an_event_for_both_sides(
+    hooks, to_rsud, alice, agnes, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_cancel(actor=alice, referral=to_rsud, reason="Sudah tertangani.")
+    assert received_events == [("cancelled", to_rsud.pk)]
+    assert Notification.objects.filter(user=agnes, kind="cancelled").count() == 1
