@@ -1,3 +1,63 @@
+"""Everything under /api/v1/ (included by pmks/urls.py)."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api import schema  # noqa: F401  (registers the Api-Key security scheme)
+from api.views import account, cases, pages, reference, referrals
+
 app_name = "api"
 
-urlpatterns: list = []
+urlpatterns = [
+    # documentation
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # HTML page for supervisors: keys, webhooks, deliveries
+    path("integrasi/", pages.integration, name="integration"),
+    path("integrasi/kunci/", pages.key_create, name="key_create"),
+    path("integrasi/kunci/<str:prefix>/cabut/", pages.key_revoke, name="key_revoke"),
+    path("integrasi/webhook/", pages.webhook_create, name="webhook_create"),
+    path("integrasi/webhook/<int:pk>/nonaktif/", pages.webhook_deactivate, name="webhook_off"),
+    # account and webhooks
+    path("me/", account.MeView.as_view(), name="me"),
+    path("webhooks/", account.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", account.WebhookDetailView.as_view(), name="webhook"),
+    path(
+        "webhooks/deliveries/",
+        account.WebhookDeliveryListView.as_view(),
+        name="webhook_deliveries",
+    ),
+    # referrals
+    path("referrals/", referrals.ReferralListView.as_view(), name="referrals"),
+    path("referrals/<int:pk>/", referrals.ReferralDetailView.as_view(), name="referral"),
+    path("referrals/<int:pk>/accept/", referrals.ReferralAcceptView.as_view(), name="accept"),
+    path("referrals/<int:pk>/decline/", referrals.ReferralDeclineView.as_view(), name="decline"),
+    path("referrals/<int:pk>/complete/", referrals.ReferralCompleteView.as_view(), name="complete"),
+    path("referrals/<int:pk>/cancel/", referrals.ReferralCancelView.as_view(), name="cancel"),
+    path(
+        "referrals/<int:pk>/messages/",
+        referrals.ReferralMessageListView.as_view(),
+        name="referral_messages",
+    ),
+    # offices: beneficiaries, cases, services delivered
+    path("beneficiaries/", cases.BeneficiaryListView.as_view(), name="beneficiaries"),
+    path("beneficiaries/<int:pk>/", cases.BeneficiaryDetailView.as_view(), name="beneficiary"),
+    path("cases/", cases.CaseListView.as_view(), name="cases"),
+    path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case"),
+    path("cases/<int:pk>/transition/", cases.CaseTransitionView.as_view(), name="transition"),
+    path("cases/<int:pk>/services/", cases.ServiceListView.as_view(), name="services"),
+    path(
+        "cases/<int:pk>/services/<int:service_pk>/",
+        cases.ServiceDetailView.as_view(),
+        name="service",
+    ),
+    # reference data
+    path("regions/", reference.RegionListView.as_view(), name="regions"),
+    path("regions/tree/", reference.RegionTreeView.as_view(), name="region_tree"),
+    path("regions/<str:code>/", reference.RegionDetailView.as_view(), name="region"),
+    path("categories/", reference.CategoryListView.as_view(), name="categories"),
+    path("service-types/", reference.ServiceTypeListView.as_view(), name="service_types"),
+    path("directory/", reference.DirectoryListView.as_view(), name="directory"),
+    # anything else under /api/v1/: a JSON 404
+    re_path(r"^.*$", pages.not_found, name="not_found"),
+]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "auditlog",
     "regions",
     "accounts",
@@ -216,7 +217,7 @@ REFERRAL_SLA_DAYS = {
 # --- Hooks (pmks/hooks.py): observers of writes, run after commit -------------
 # Each app that observes appends its handler here when it is built.
 DATA_CHANGE_HANDLERS: list[str] = []
-REFERRAL_EVENT_HANDLERS: list[str] = []
+REFERRAL_EVENT_HANDLERS: list[str] = ["api.webhooks.on_referral_event"]
 
 # --- Statistics --------------------------------------------------------------
 STATS_REFRESH_DEBOUNCE_SECONDS = env_int("STATS_REFRESH_DEBOUNCE_SECONDS", 5)
@@ -224,8 +225,12 @@ STATS_REFRESH_DEBOUNCE_SECONDS = env_int("STATS_REFRESH_DEBOUNCE_SECONDS", 5)
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.OrganizationAPIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.APIKeyRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirstPagination",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -236,7 +241,19 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Referrals, cases and statistics of the social offices of Kalimantan Timur.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from static files, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "api.models.WebhookEvent"},
 }
+# api app: keys, webhooks (api/services.py, api/webhooks.py)
+API_KEY_DEFAULT_VALID_DAYS = env_int("API_KEY_DEFAULT_VALID_DAYS", 365)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,58 @@
+"""Forms of the "Integrasi API" page (keys and webhooks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, Role
+from api.models import WebhookEvent
+from api.services import allowed_key_roles
+
+
+class KeyCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nama kunci"),
+        max_length=50,
+        help_text=_("Misalnya nama sistem yang memakainya: SIMRS, aplikasi kasus."),
+    )
+    role = forms.ChoiceField(label=_("Bertindak sebagai"))
+    expiry = forms.DateField(
+        label=_("Berlaku sampai"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [
+            (role, Role(role).label) for role in allowed_key_roles(organization)
+        ]
+        self.fields["expiry"].initial = timezone.localdate() + dt.timedelta(
+            days=settings.API_KEY_DEFAULT_VALID_DAYS
+        )
+
+    def clean_expiry(self) -> dt.date:
+        expiry = self.cleaned_data["expiry"]
+        if expiry <= timezone.localdate():
+            raise forms.ValidationError(_("Tanggal kedaluwarsa harus di masa depan."))
+        return expiry
+
+    def expiry_datetime(self) -> dt.datetime:
+        """End of the chosen day, local time."""
+        day = self.cleaned_data["expiry"]
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+class WebhookCreateForm(forms.Form):
+    url = forms.URLField(label=_("URL penerima"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("Peristiwa"),
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=WebhookEvent.values,
+    )
+    description = forms.CharField(label=_("Keterangan"), max_length=200, required=False)

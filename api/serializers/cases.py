@@ -1,0 +1,271 @@
+"""Beneficiary, case and service shapes for offices' own integrations.
+
+Inputs only parse types (codes to rows, dates, booleans); every rule (NIK
+structure, duplicates, legal basis, transitions, dates) is checked by
+cases.services, exactly as for the HTML forms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import Organization
+from api.serializers.common import OrganizationRefSerializer, ServiceTypeSerializer
+from cases.models import (
+    Beneficiary,
+    Case,
+    CaseStatus,
+    ClosureReason,
+    PmksCategory,
+    Priority,
+    ServiceDelivery,
+    ServiceStatus,
+    ServiceType,
+)
+from regions.models import Region
+
+# --- beneficiaries -------------------------------------------------------------------
+
+
+class BeneficiarySerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.code", read_only=True)
+    regency = serializers.CharField(source="regency.code", read_only=True)
+    district = serializers.CharField(source="district.code", read_only=True, allow_null=True)
+    registered_by_org = serializers.CharField(source="registered_by_org.code", read_only=True)
+
+    class Meta:
+        model = Beneficiary
+        fields = [
+            "id",
+            "nik",
+            "nik_absent_reason",
+            "no_kk",
+            "full_name",
+            "sex",
+            "birth_date",
+            "birth_date_estimated",
+            "birth_place",
+            "region",
+            "regency",
+            "district",
+            "registered_by_org",
+            "created_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class BeneficiaryDetailSerializer(BeneficiarySerializer):
+    class Meta(BeneficiarySerializer.Meta):
+        fields = [
+            *BeneficiarySerializer.Meta.fields,
+            "address",
+            "phone",
+            "has_disability",
+            "disability_note",
+            "legal_basis",
+            "consent_note",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class BeneficiaryInput(serializers.Serializer):
+    nik = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    nik_absent_reason = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    no_kk = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    sex = serializers.CharField(required=False, allow_blank=True, max_length=1)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date_estimated = serializers.BooleanField(required=False, default=False)
+    birth_place = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Code of the desa/kelurahan of residence (or its kecamatan, kabupaten/kota).",
+    )
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    has_disability = serializers.BooleanField(required=False, default=False)
+    disability_note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    legal_basis = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    consent_note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    nik_mismatch_confirmed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep a sex or birth date that differs from what the NIK says.",
+    )
+    confirm_new = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Register although likely matches were reported (409 `duplicate` with "
+        "`details.matches`).",
+    )
+
+
+# --- cases ---------------------------------------------------------------------------
+
+
+class CaseBeneficiarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Beneficiary
+        fields = ["id", "full_name", "nik"]
+        read_only_fields = fields
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    beneficiary = CaseBeneficiarySerializer(read_only=True)
+    primary_category = serializers.CharField(source="primary_category.code", read_only=True)
+    owner_org = serializers.CharField(source="owner_org.code", read_only=True)
+    district = serializers.CharField(source="district.code", read_only=True, allow_null=True)
+    assigned_to = serializers.CharField(
+        source="assigned_to.username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "status",
+            "priority",
+            "beneficiary",
+            "primary_category",
+            "owner_org",
+            "district",
+            "assigned_to",
+            "opened_at",
+            "closed_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class CaseMoveSerializer(serializers.Serializer):
+    move = serializers.CharField()
+    to_status = serializers.ChoiceField(choices=CaseStatus.choices)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    other_categories = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
+    allowed_moves = CaseMoveSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "other_categories",
+            "summary",
+            "closure_reason",
+            "closure_note",
+            "reopened_count",
+            "created_at",
+            "allowed_moves",
+        ]
+        read_only_fields = fields
+
+
+class CaseCreateInput(serializers.Serializer):
+    beneficiary = serializers.IntegerField(help_text="Id of a beneficiary you may see.")
+    primary_category = serializers.SlugRelatedField(
+        slug_field="code", queryset=PmksCategory.objects.all()
+    )
+    other_categories = serializers.SlugRelatedField(
+        slug_field="code", queryset=PmksCategory.objects.all(), many=True, required=False
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+    assigned_to = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=150,
+        help_text="Username of a caseworker of your office (default: you, if a caseworker).",
+    )
+
+
+class CaseUpdateInput(serializers.Serializer):
+    primary_category = serializers.SlugRelatedField(
+        slug_field="code", queryset=PmksCategory.objects.all(), required=False
+    )
+    other_categories = serializers.SlugRelatedField(
+        slug_field="code", queryset=PmksCategory.objects.all(), many=True, required=False
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+
+
+class CaseTransitionInput(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=CaseStatus.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    closure_reason = serializers.ChoiceField(
+        choices=ClosureReason.choices, required=False, allow_blank=True, default=""
+    )
+
+
+# --- services delivered ---------------------------------------------------------------
+
+
+class ServiceDeliverySerializer(serializers.ModelSerializer):
+    service_type = ServiceTypeSerializer(read_only=True)
+    provider_org = OrganizationRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ServiceDelivery
+        fields = [
+            "id",
+            "service_type",
+            "provider_org",
+            "provider_name",
+            "status",
+            "start_date",
+            "end_date",
+            "outcome",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class ServiceDeliveryInput(serializers.Serializer):
+    service_type = serializers.SlugRelatedField(
+        slug_field="code", queryset=ServiceType.objects.all()
+    )
+    provider_org = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Organization.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+    provider_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
+    )
+    status = serializers.ChoiceField(choices=ServiceStatus.choices, default=ServiceStatus.PLANNED)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    outcome = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class ServiceDeliveryUpdateInput(serializers.Serializer):
+    provider_org = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Organization.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+    provider_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    status = serializers.ChoiceField(choices=ServiceStatus.choices, required=False)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    outcome = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+def case_detail_data(case: Case, moves: list[Any]) -> dict[str, Any]:
+    case.allowed_moves = [  # type: ignore[attr-defined]
+        {"move": move.name, "to_status": target} for move, target in moves
+    ]
+    return CaseDetailSerializer(case).data

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from api.models import OrganizationAPIKey, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from api.serializers.common import OrganizationRefSerializer
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices))
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "events", "description", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        read_only=True,
+        help_text="Signing secret. Shown ONCE, in this response: store it now.",
+    )
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookEndpointInput(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.choices),
+        required=False,
+        allow_empty=False,
+        help_text="Events to receive; all of them when omitted.",
+    )
+    description = serializers.CharField(max_length=200, required=False, default="")
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    endpoint = serializers.IntegerField(source="endpoint_id", read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "delivery_id",
+            "endpoint",
+            "event",
+            "referral_id",
+            "status",
+            "attempts",
+            "response_code",
+            "last_error",
+            "created_at",
+            "last_attempt_at",
+            "next_attempt_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+
+class ApiKeyInfoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrganizationAPIKey
+        fields = ["prefix", "name", "created", "expiry_date", "last_used_at"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+    organization = OrganizationRefSerializer(allow_null=True)
+    api_key = ApiKeyInfoSerializer(allow_null=True, help_text="Null for a browser session.")

@@ -1,0 +1,189 @@
+"""Writes of the api app: API keys, their integration users, webhook endpoints.
+
+Who may manage an organization's integration:
+- keys: a Django admin (staff/superuser or role admin), or a supervisor of that
+  organization (on the "Integrasi API" page);
+- webhooks: the same people, and the organization's own API keys (an agency,
+  which has no supervisor, registers its webhook through the API).
+
+A key acts as the organization's *integration user* for one role, made on the
+first key and reused afterwards (username `api.<organization code>.<role>`,
+no usable password, so nobody logs in with it):
+- partner agency → `agency_staff` (referrals addressed to it);
+- Dinas Sosial kabupaten/kota and UPTD → `caseworker` by default (its own cases,
+  writes), or `supervisor` (its kabupaten/kota, closures, statistics);
+- Dinas Sosial Provinsi → `supervisor` (province-wide, read-only, statistics).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, OrganizationKind, Role, User
+from api.models import OrganizationAPIKey, WebhookEndpoint, WebhookEvent
+from pmks.errors import NotAllowed
+
+
+def allowed_key_roles(organization: Organization) -> list[str]:
+    """Roles a key of `organization` may act with, the default first."""
+    if organization.kind == OrganizationKind.AGENCY:
+        return [Role.AGENCY_STAFF]
+    if organization.kind == OrganizationKind.PROVINCE_OFFICE:
+        return [Role.SUPERVISOR]
+    return [Role.CASEWORKER, Role.SUPERVISOR]
+
+
+def is_admin(user: User) -> bool:
+    return bool(user.is_superuser or user.is_staff or user.role == Role.ADMIN)
+
+
+def may_manage_keys(actor: User, organization: Organization) -> bool:
+    if is_admin(actor):
+        return True
+    return actor.role == Role.SUPERVISOR and actor.organization_id == organization.pk
+
+
+def is_integration_user(user: User) -> bool:
+    return OrganizationAPIKey.objects.filter(user=user).exists()
+
+
+def may_manage_webhooks(actor: User, organization: Organization) -> bool:
+    if may_manage_keys(actor, organization):
+        return True
+    return actor.organization_id == organization.pk and is_integration_user(actor)
+
+
+def integration_user_for(*, organization: Organization, role: str) -> User:
+    """The organization's integration user for `role`: made once, then reused."""
+    username = f"api.{organization.code}.{role}"
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        if user.organization_id != organization.pk or user.role != role:
+            raise ValidationError(
+                {"role": _("Nama pengguna integrasi %(name)s sudah dipakai.") % {"name": username}}
+            )
+        return user
+    user = User(
+        username=username,
+        first_name=_("Integrasi API"),
+        last_name=organization.name[:150],
+        organization=organization,
+        role=role,
+        is_active=True,
+    )
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    actor: User,
+    organization: Organization,
+    name: str,
+    role: str | None = None,
+    expiry_date: dt.datetime | None = None,
+) -> tuple[OrganizationAPIKey, str]:
+    """Create a key; returns it and the clear key, which is never stored nor shown again."""
+    if not may_manage_keys(actor, organization):
+        raise NotAllowed(_("Anda tidak berwenang mengelola kunci API organisasi ini."))
+    roles = allowed_key_roles(organization)
+    role = role or roles[0]
+    errors: dict[str, list[str]] = {}
+    if role not in roles:
+        errors["role"] = [_("Peran ini tidak tersedia untuk jenis organisasi ini.")]
+    if not organization.is_active:
+        errors["organization"] = [_("Organisasi tidak aktif.")]
+    now = timezone.now()
+    if expiry_date is None:
+        expiry_date = now + dt.timedelta(days=settings.API_KEY_DEFAULT_VALID_DAYS)
+    if expiry_date <= now:
+        errors["expiry_date"] = [_("Tanggal kedaluwarsa harus di masa depan.")]
+    if not name.strip():
+        errors["name"] = [_("Nama kunci wajib diisi.")]
+    if errors:
+        raise ValidationError(errors)
+    user = integration_user_for(organization=organization, role=role)
+    key = OrganizationAPIKey(
+        name=name.strip()[:50],
+        organization=organization,
+        user=user,
+        created_by=actor,
+        expiry_date=expiry_date,
+    )
+    clear_key = OrganizationAPIKey.objects.assign_key(key)
+    key.full_clean(exclude=["id", "prefix", "hashed_key"])
+    key.save()
+    return key, clear_key
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: User, key: OrganizationAPIKey) -> OrganizationAPIKey:
+    """Revoke for good (the library refuses to un-revoke)."""
+    if not may_manage_keys(actor, key.organization):
+        raise NotAllowed(_("Anda tidak berwenang mengelola kunci API organisasi ini."))
+    if not key.revoked:
+        key.revoked = True
+        key.revoked_at = timezone.now()
+        key.revoked_by = actor
+        key.save(update_fields=["revoked", "revoked_at", "revoked_by"])
+    return key
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_hex(24)
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *,
+    actor: User,
+    organization: Organization,
+    url: str,
+    events: list[str] | None = None,
+    description: str = "",
+) -> tuple[WebhookEndpoint, str]:
+    """Register a URL; returns the endpoint and its secret (shown once)."""
+    if not may_manage_webhooks(actor, organization):
+        raise NotAllowed(_("Anda tidak berwenang mengelola webhook organisasi ini."))
+    events = list(dict.fromkeys(events)) if events else [event.value for event in WebhookEvent]
+    errors: dict[str, list[str]] = {}
+    unknown = [event for event in events if event not in WebhookEvent.values]
+    if unknown:
+        errors["events"] = [_("Peristiwa tidak dikenal: %(e)s.") % {"e": ", ".join(unknown)}]
+    if urlsplit(url).scheme not in ("http", "https"):
+        errors["url"] = [_("URL harus diawali http:// atau https://.")]
+    if errors:
+        raise ValidationError(errors)
+    secret = new_webhook_secret()
+    endpoint = WebhookEndpoint(
+        organization=organization,
+        url=url,
+        secret=secret,
+        events=events,
+        description=description,
+        created_by=actor,
+    )
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint, secret
+
+
+@transaction.atomic
+def webhook_endpoint_deactivate(*, actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    if not may_manage_webhooks(actor, endpoint.organization):
+        raise NotAllowed(_("Anda tidak berwenang mengelola webhook organisasi ini."))
+    if endpoint.is_active:
+        endpoint.is_active = False
+        endpoint.save(update_fields=["is_active"])
+    return endpoint

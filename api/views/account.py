@@ -1,0 +1,163 @@
+"""Who am I, and the organization's webhooks and their deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import services
+from api.models import OrganizationAPIKey, WebhookDelivery, WebhookEndpoint
+from api.permissions import BelongsToOrganization
+from api.schema import errors
+from api.serializers.webhooks import (
+    MeSerializer,
+    WebhookDeliverySerializer,
+    WebhookEndpointCreatedSerializer,
+    WebhookEndpointInput,
+    WebhookEndpointSerializer,
+)
+from api.views.base import ApiGenericView, ApiView
+
+
+@extend_schema(
+    tags=["account"],
+    summary="Who am I",
+    description="The user the request acts as (a key's integration user), its role and "
+    "organization, and the key used. Handy to check a key works.",
+    responses={200: MeSerializer, **errors()},
+    examples=[
+        OpenApiExample(
+            "Agency key",
+            value={
+                "username": "api.rsud-aws.agency_staff",
+                "role": "agency_staff",
+                "organization": {
+                    "code": "rsud-aws",
+                    "name": "RSUD Abdul Wahab Sjahranie",
+                    "kind": "agency",
+                },
+                "api_key": {
+                    "prefix": "Xb3kP0qa",
+                    "name": "SIMRS",
+                    "created": "2025-01-06T09:00:00+08:00",
+                    "expiry_date": "2026-01-06T09:00:00+08:00",
+                    "last_used_at": "2025-03-01T10:12:00+08:00",
+                },
+            },
+            response_only=True,
+        )
+    ],
+)
+class MeView(ApiView):
+    def get(self, request: Request) -> Response:
+        user = request.user
+        api_key = request.auth if isinstance(request.auth, OrganizationAPIKey) else None
+        data = {
+            "username": user.username,
+            "role": user.role,
+            "organization": user.organization,
+            "api_key": api_key,
+        }
+        return Response(MeSerializer(data).data)
+
+
+@extend_schema(tags=["webhooks"])
+class WebhookListView(ApiView):
+    permission_classes = [BelongsToOrganization]
+
+    @extend_schema(
+        summary="List the organization's webhooks",
+        responses={200: WebhookEndpointSerializer(many=True), **errors()},
+    )
+    def get(self, request: Request) -> Response:
+        endpoints = WebhookEndpoint.objects.filter(organization_id=request.user.organization_id)
+        return Response(WebhookEndpointSerializer(endpoints, many=True).data)
+
+    @extend_schema(
+        summary="Register a webhook",
+        description="The organization's system will receive a signed POST for each event "
+        "(see docs/api.md). The response holds the signing `secret`, shown only this once. "
+        "Allowed for the organization's API keys and its supervisors.",
+        request=WebhookEndpointInput,
+        responses={201: WebhookEndpointCreatedSerializer, **errors(400, 403)},
+        examples=[
+            OpenApiExample(
+                "Register",
+                value={
+                    "url": "https://simrs.example.go.id/pmks/webhook",
+                    "events": ["new_referral"],
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Registered",
+                value={
+                    "id": 7,
+                    "url": "https://simrs.example.go.id/pmks/webhook",
+                    "events": ["new_referral"],
+                    "description": "",
+                    "is_active": True,
+                    "created_at": "2025-03-01T10:12:00+08:00",
+                    "secret": "whsec_3f1c...",
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = WebhookEndpointInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint, secret = services.webhook_endpoint_create(
+            actor=request.user,
+            organization=request.user.organization,
+            url=data.validated_data["url"],
+            events=data.validated_data.get("events"),
+            description=data.validated_data["description"],
+        )
+        endpoint.secret = secret
+        return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=201)
+
+
+@extend_schema(
+    tags=["webhooks"],
+    summary="Deactivate a webhook",
+    description="No more deliveries to it; pending retries give up.",
+    responses={204: None, **errors(403, 404)},
+)
+class WebhookDetailView(ApiView):
+    permission_classes = [BelongsToOrganization]
+
+    def delete(self, request: Request, pk: int) -> Response:
+        endpoint = get_object_or_404(
+            WebhookEndpoint.objects.select_related("organization"),
+            pk=pk,
+            organization_id=request.user.organization_id,
+        )
+        services.webhook_endpoint_deactivate(actor=request.user, endpoint=endpoint)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    tags=["webhooks"],
+    summary="Deliveries to the organization's webhooks",
+    description="Newest first: status (pending, retrying, succeeded, failed), attempts, the "
+    "last response code or error.",
+    responses={200: WebhookDeliverySerializer(many=True), **errors()},
+)
+class WebhookDeliveryListView(ApiGenericView):
+    permission_classes = [BelongsToOrganization]
+    serializer_class = WebhookDeliverySerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return WebhookDelivery.objects.filter(organization_id=self.request.user.organization_id)
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -1,0 +1,73 @@
+"""Base classes of every API view: access log, audit of personal-data reads."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from auditlog.signals import accessed
+from django.db.models import Model
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.models import OrganizationAPIKey
+
+access_logger = logging.getLogger("pmks.api.access")
+
+
+def log_access(request: Request, response: Response, started: float | None) -> None:
+    """One line per request, attributed to the key and its organization."""
+    auth = getattr(request, "_auth", None)
+    api_key = auth if isinstance(auth, OrganizationAPIKey) else None
+    user = getattr(request, "_user", None)
+    organization = getattr(user, "organization", None) if user is not None else None
+    elapsed = (time.monotonic() - started) * 1000 if started else 0.0
+    access_logger.info(
+        "%s %s %s %.1fms key=%s org=%s user=%s",
+        request.method,
+        request.get_full_path(),
+        response.status_code,
+        elapsed,
+        api_key.prefix if api_key else "-",
+        organization.code if organization is not None else "-",
+        getattr(user, "username", "") or "-",
+        extra={
+            "api_key_prefix": api_key.prefix if api_key else None,
+            "organization": organization.code if organization is not None else None,
+            "status_code": response.status_code,
+        },
+    )
+
+
+def audit_read(instance: Model) -> None:
+    """A django-auditlog ACCESS entry (actor from the request) for a personal-data read."""
+    accessed.send(sender=instance.__class__, instance=instance)
+
+
+class AccessLogMixin:
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        request._pmks_started = time.monotonic()  # type: ignore[attr-defined]
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        log_access(request, response, getattr(request, "_pmks_started", None))
+        return response
+
+
+class ApiView(AccessLogMixin, APIView):
+    pass
+
+
+class ApiGenericView(AccessLogMixin, GenericAPIView):
+    pass
