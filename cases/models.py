@@ -361,6 +361,20 @@ class Case(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+class CaseNumberCounter(models.Model):
+    """The last case number given per kabupaten/kota and year (see services._next_case_number)."""
+
+    prefix = models.CharField(max_length=20, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("penghitung nomor kasus")
+        verbose_name_plural = _("penghitung nomor kasus")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last}"
+
+
 class CaseFormerOwner(models.Model):
     """An office that owned the case before a transfer keeps read access to its
     history up to `until` (the moment the transfer was accepted)."""
@@ -412,6 +426,11 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} · {self.assessed_at:%Y-%m-%d}"
+
+    @property
+    def need_labels(self) -> list[str]:
+        labels = dict(Need.choices)
+        return [str(labels.get(code, code)) for code in self.needs]
 
 
 class ServiceStatus(models.TextChoices):

@@ -1,0 +1,409 @@
+"""Reads on beneficiaries and cases. Every read a user makes starts from the
+`visible_to(user)` querysets, so an object outside the user's scope answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, Role, User
+from accounts.scoping import Reach, is_office_supervisor_of, scope_of
+from cases.models import (
+    ACTIVE_STATUSES,
+    Assessment,
+    Beneficiary,
+    Case,
+    CaseStatus,
+    ServiceDelivery,
+    ServiceStatus,
+)
+from pmks.errors import NotAllowed
+from regions.models import Level, Region
+
+# --- single objects ------------------------------------------------------------
+
+CASE_RELATED = (
+    "beneficiary",
+    "beneficiary__region",
+    "primary_category",
+    "owner_org",
+    "regency",
+    "district",
+    "assigned_to",
+    "closure_requested_by",
+)
+
+
+def get_case_for_user(user: Any, pk: int, *, write: bool = False) -> Case:
+    """The case if the user may see it (else 404); with write=True, NotAllowed
+    when they may see but not change it (provincial supervisor, former owner)."""
+    case = Case.objects.visible_to(user).select_related(*CASE_RELATED).filter(pk=pk).first()
+    if case is None:
+        raise Http404(_("Kasus tidak ditemukan."))
+    if write and not may_write_case(user, case):
+        raise NotAllowed(_("Anda hanya dapat melihat kasus ini, tidak dapat mengubahnya."))
+    return case
+
+
+def may_write_case(user: Any, case: Case) -> bool:
+    scope = scope_of(user)
+    if not scope.can_write:
+        return False
+    if scope.reach is Reach.ORGANIZATION:
+        return case.owner_org_id == scope.organization_id
+    if scope.reach is Reach.REGENCY:
+        return case.regency_id == scope.regency_id
+    return False
+
+
+def may_approve_case(user: Any, case: Case) -> bool:
+    return may_write_case(user, case) and is_office_supervisor_of(user, case.owner_org)
+
+
+def get_beneficiary_for_user(user: Any, pk: int) -> Beneficiary:
+    beneficiary = (
+        Beneficiary.objects.visible_to(user)
+        .select_related("region", "regency", "district", "registered_by_org", "registered_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if beneficiary is None:
+        raise Http404(_("Penerima manfaat tidak ditemukan."))
+    return beneficiary
+
+
+def may_write_beneficiary(user: Any, beneficiary: Beneficiary) -> bool:
+    """Registered by an office the user writes for, or with a case the user may change."""
+    scope = scope_of(user)
+    if not scope.can_write:
+        return False
+    if scope.reach is Reach.ORGANIZATION and beneficiary.registered_by_org_id == (
+        scope.organization_id
+    ):
+        return True
+    if scope.reach is Reach.REGENCY and beneficiary.registered_regency_id == scope.regency_id:
+        return True
+    return Case.objects.writable_by(user).filter(beneficiary=beneficiary).exists()
+
+
+# --- lists -----------------------------------------------------------------------
+
+
+def case_list(*, user: Any, filters: Any = None) -> QuerySet[Case]:
+    """Cases the user may see, filtered by CaseFilter (the API reuses it)."""
+    from cases.filters import CaseFilter
+
+    queryset = Case.objects.visible_to(user).select_related(
+        "beneficiary", "primary_category", "assigned_to", "district", "owner_org"
+    )
+    return CaseFilter(filters or {}, queryset=queryset, user=user).qs
+
+
+@dataclass
+class Page:
+    """A page of rows without counting the table: one extra row tells if there is more."""
+
+    rows: list[Any]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_number(self) -> int:
+        return self.number - 1
+
+
+def paginate(queryset: QuerySet[Any], page: Any, *, size: int = 25) -> Page:
+    try:
+        number = max(1, int(page))
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * size
+    rows = list(queryset[start : start + size + 1])
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def household_members(user: Any, beneficiary: Beneficiary) -> list[Beneficiary]:
+    """Other persons with the same No. KK that the user may see."""
+    if not beneficiary.no_kk:
+        return []
+    return list(
+        Beneficiary.objects.visible_to(user)
+        .filter(no_kk=beneficiary.no_kk)
+        .exclude(pk=beneficiary.pk)
+        .order_by("birth_date", "pk")
+    )
+
+
+def beneficiary_cases(user: Any, beneficiary: Beneficiary) -> list[Case]:
+    return list(
+        Case.objects.visible_to(user)
+        .filter(beneficiary=beneficiary)
+        .select_related("primary_category", "owner_org", "assigned_to")
+    )
+
+
+def case_page_data(case: Case) -> dict[str, Any]:
+    """Everything the case page lists, in a fixed number of queries."""
+    referrals = []
+    if hasattr(case, "referrals"):
+        referrals = list(case.referrals.select_related("to_org", "from_org").order_by("-pk"))
+    return {
+        "other_categories": list(case.other_categories.all()),
+        "assessments": list(case.assessments.select_related("assessed_by")),
+        "services": list(case.services.select_related("service_type", "provider_org")),
+        "events": list(case.events.select_related("actor", "actor_org")[:200]),
+        "attachments": list(case.attachments.select_related("uploaded_by")),
+        "referrals": referrals,
+    }
+
+
+def approval_queue(user: Any) -> QuerySet[Case]:
+    """Closure requests of the offices the user sees, oldest request first."""
+    return (
+        Case.objects.visible_to(user)
+        .filter(status=CaseStatus.CLOSURE_REQUESTED)
+        .select_related(
+            "beneficiary", "primary_category", "owner_org", "assigned_to", "closure_requested_by"
+        )
+        .order_by("closure_requested_at", "pk")
+    )
+
+
+def assignable_caseworkers(user: Any) -> QuerySet[User]:
+    """Caseworkers of the offices whose cases the user may reassign."""
+    scope = scope_of(user)
+    users = User.objects.filter(role=Role.CASEWORKER, is_active=True).select_related("organization")
+    if scope.reach is Reach.REGENCY and scope.can_write:
+        return users.filter(organization__region_id=scope.regency_id).order_by(
+            "organization__name", "first_name", "username"
+        )
+    if scope.reach is Reach.ORGANIZATION:
+        return users.filter(organization_id=scope.organization_id).order_by(
+            "first_name", "username"
+        )
+    return users.none()
+
+
+def visible_caseworkers(user: Any) -> QuerySet[User]:
+    """Caseworkers whose cases the user may see (choices of the assigned-to filter)."""
+    scope = scope_of(user)
+    users = User.objects.filter(role=Role.CASEWORKER).order_by("first_name", "username")
+    if scope.reach is Reach.PROVINCE:
+        return users
+    if scope.reach is Reach.REGENCY:
+        return users.filter(organization__region_id=scope.regency_id)
+    if scope.reach is Reach.ORGANIZATION:
+        return users.filter(organization_id=scope.organization_id)
+    return users.none()
+
+
+def visible_districts(user: Any) -> QuerySet[Region]:
+    """Kecamatan of the kabupaten/kota the user works in (all of them for the province)."""
+    scope = scope_of(user)
+    districts = Region.objects.filter(level=Level.DISTRICT).order_by("code")
+    if scope.reach is Reach.PROVINCE:
+        return districts
+    if scope.reach is Reach.NOTHING:
+        return districts.none()
+    organization = user.organization
+    return districts.filter(parent_id=organization.region_id)
+
+
+# --- home page blocks ------------------------------------------------------------
+
+
+def caseworker_home(user: Any, *, limit: int = 10) -> dict[str, Any]:
+    mine = Case.objects.visible_to(user).filter(assigned_to=user)
+    my_open = (
+        mine.filter(status__in=ACTIVE_STATUSES)
+        .select_related("beneficiary", "primary_category")
+        .order_by("-opened_at", "-pk")
+    )
+    assessment_due = (
+        mine.filter(status=CaseStatus.OPEN)
+        .exclude(Exists(Assessment.objects.filter(case=OuterRef("pk"))))
+        .select_related("beneficiary")
+        .order_by("opened_at", "pk")
+    )
+    services_to_update = (
+        ServiceDelivery.objects.filter(
+            case__in=mine.filter(status__in=ACTIVE_STATUSES),
+            status__in=(ServiceStatus.PLANNED, ServiceStatus.ONGOING),
+        )
+        .select_related("case", "case__beneficiary", "service_type")
+        .order_by("updated_at", "pk")
+    )
+    recent = (
+        Beneficiary.objects.filter(registered_by_org_id=user.organization_id)
+        .select_related("registered_by")
+        .order_by("-created_at", "-pk")
+    )
+    return {
+        "my_open_cases": list(my_open[:limit]),
+        "assessment_due": list(assessment_due[:limit]),
+        "services_to_update": list(services_to_update[:limit]),
+        "recently_registered": list(recent[:limit]),
+    }
+
+
+def supervisor_home(user: Any) -> dict[str, Any]:
+    queue = approval_queue(user)
+    return {
+        "pending_approvals": queue.count(),
+        "oldest_pending": queue.first(),
+        "may_approve": scope_of(user).can_write,
+    }
+
+
+# --- history ---------------------------------------------------------------------
+
+
+def change_history(instance: Any, *, limit: int = 30) -> list[Any]:
+    """django-auditlog entries (changes and accesses) of one object, newest first."""
+    from auditlog.models import LogEntry
+
+    return list(
+        LogEntry.objects.get_for_object(instance)
+        .select_related("actor")
+        .order_by("-timestamp")[:limit]
+    )
+
+
+# --- likely duplicates -----------------------------------------------------------
+
+MATCH_THRESHOLD = 0.35
+MATCH_YEARS = 2
+_WORD = re.compile(r"[^\W_]+")
+
+
+def name_trigrams(text: str) -> set[str]:
+    """The trigrams pg_trgm extracts from a text (each word padded '  word ')."""
+    grams: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def name_similarity(left: str, right: str) -> float:
+    """pg_trgm's similarity(): shared trigrams over all distinct trigrams."""
+    a, b = name_trigrams(left), name_trigrams(right)
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _years_around(birth_date: dt.date, years: int) -> tuple[dt.date, dt.date]:
+    def shift(delta: int) -> dt.date:
+        try:
+            return birth_date.replace(year=birth_date.year + delta)
+        except ValueError:  # 29 February
+            return birth_date.replace(year=birth_date.year + delta, day=28)
+
+    return shift(-years), shift(years)
+
+
+def beneficiary_find_matches(
+    *,
+    full_name: str,
+    birth_date: dt.date | None = None,
+    regency: Region | int | None = None,
+    limit: int = 10,
+    without_nik_only: bool = False,
+    exclude_pk: int | None = None,
+) -> list[Beneficiary]:
+    """Persons who are likely the same as the one being registered.
+
+    Similar name (trigram similarity ≥ MATCH_THRESHOLD), same kabupaten/kota when
+    given, birth date within ±MATCH_YEARS years when given (or unknown). Each
+    result carries `.similarity`; best first. On PostgreSQL the name filter is
+    `full_name % name` served by the trigram index (migration 0003); on SQLite
+    the same similarity is computed in Python over the candidates of the region
+    and birth window, which is slower but gives the same answer.
+    """
+    name = " ".join(full_name.split())
+    if not name:
+        return []
+    queryset = Beneficiary.objects.select_related("registered_by_org", "regency")
+    if regency is not None:
+        queryset = queryset.filter(regency=regency)
+    if birth_date is not None:
+        low, high = _years_around(birth_date, MATCH_YEARS)
+        queryset = queryset.filter(Q(birth_date__range=(low, high)) | Q(birth_date__isnull=True))
+    if without_nik_only:
+        queryset = queryset.filter(nik__isnull=True)
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+
+    if settings.IS_POSTGRES:
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        rows = list(
+            queryset.filter(full_name__trigram_similar=name)
+            .annotate(similarity=TrigramSimilarity("full_name", name))
+            .filter(similarity__gte=MATCH_THRESHOLD)
+            .order_by("-similarity", "pk")[: limit * 3]
+        )
+    else:
+        wanted = name_trigrams(name)
+        rows = []
+        for candidate in queryset.iterator(chunk_size=2000):
+            grams = name_trigrams(candidate.full_name)
+            score = len(wanted & grams) / len(wanted | grams) if grams else 0.0
+            if score >= MATCH_THRESHOLD:
+                candidate.similarity = score
+                rows.append(candidate)
+
+    def closeness(row: Beneficiary) -> tuple[float, int, int]:
+        days = (
+            abs((row.birth_date - birth_date).days)
+            if birth_date is not None and row.birth_date is not None
+            else 10_000
+        )
+        return (-round(row.similarity, 3), days, row.pk)
+
+    rows.sort(key=closeness)
+    return rows[:limit]
+
+
+def describe_matches(user: Any, matches: list[Beneficiary]) -> list[dict[str, Any]]:
+    """For each match: the person if the user may see them, else only the office."""
+    visible = set(
+        Beneficiary.objects.visible_to(user)
+        .filter(pk__in=[m.pk for m in matches])
+        .values_list("pk", flat=True)
+    )
+    return [
+        {
+            "beneficiary": match,
+            "similarity": round(getattr(match, "similarity", 1.0), 2),
+            "visible": match.pk in visible,
+            "organization": match.registered_by_org,
+        }
+        for match in matches
+    ]
+
+
+def organization_contact(organization: Organization) -> dict[str, str]:
+    return {
+        "name": organization.name,
+        "phone": organization.phone,
+        "email": organization.email,
+        "address": organization.address,
+    }

@@ -1,0 +1,108 @@
+"""NIK and No. KK: structure, what a NIK tells, and messages naming the digit group."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from cases.nik import nik_mismatches, parse_nik, validate_no_kk
+from cases.testing import make_nik
+
+TODAY = dt.date(2026, 3, 1)
+
+
+def test_a_mans_nik_gives_his_birth_date_sex_and_kecamatan():
+    info = parse_nik("6472011705900001", today=TODAY)
+    assert info.sex == "M"
+    assert info.birth_date == dt.date(1990, 5, 17)
+    assert info.region_code == "64.72.01"
+    assert info.regency_code == "64.72"
+    assert info.serial == 1
+
+
+def test_a_womans_birth_day_carries_forty_more():
+    info = parse_nik("6472015705900003", today=TODAY)
+    assert info.sex == "F"
+    assert info.birth_date == dt.date(1990, 5, 17)
+
+
+def test_spaces_and_dots_people_type_between_groups_are_ignored():
+    assert parse_nik("6472 0157 0590 0003", today=TODAY).nik == "6472015705900003"
+    assert parse_nik("64.72.01.570590.0003", today=TODAY).nik == "6472015705900003"
+
+
+def test_a_nik_first_registered_outside_kaltim_is_valid():
+    # A migrant from Jakarta Selatan (31.71.05).
+    assert parse_nik("3171054112850002", today=TODAY).region_code == "31.71.05"
+
+
+@pytest.mark.parametrize(
+    ("digits", "expected_year"),
+    [
+        ("150625", 2025),  # 2025 is past: this century
+        ("150626", 1926),  # 15 June 2026 is after "today": last century
+        ("010326", 2026),  # today itself is not in the future
+        ("311299", 1999),
+        ("290200", 2000),  # 29 Feb 2000 exists
+    ],
+)
+def test_the_century_is_the_one_that_puts_the_birth_date_in_the_past(digits, expected_year):
+    assert parse_nik(f"647201{digits}0001", today=TODAY).birth_date.year == expected_year
+
+
+@pytest.mark.parametrize(
+    ("nik", "group"),
+    [
+        ("647201170590001", "NIK harus 16 digit"),
+        ("64720117059000011", "NIK harus 16 digit"),
+        ("64720117O5900001", "NIK harus 16 digit"),
+        ("0972011705900001", "Digit 1–6 (kode wilayah)"),
+        ("6400011705900001", "Digit 1–6 (kode wilayah)"),
+        ("6472001705900001", "Digit 1–6 (kode wilayah)"),
+        ("6472013505900001", "Digit 7–12 (tanggal lahir)"),
+        ("6472010005900001", "Digit 7–12 (tanggal lahir)"),
+        ("6472017505900001", "Digit 7–12 (tanggal lahir)"),  # 75: a woman's day past 71
+        ("6472011713900001", "Digit 7–12 (tanggal lahir)"),  # month 13
+        ("6472013102900001", "Digit 7–12 (tanggal lahir)"),  # 31 February
+        ("6472017102900001", "Digit 7–12 (tanggal lahir)"),  # 31 February, a woman
+        ("6472011705900000", "Digit 13–16 (nomor urut)"),
+    ],
+)
+def test_a_wrong_nik_names_the_digit_group_in_indonesian(nik, group):
+    with pytest.raises(ValidationError) as error:
+        parse_nik(nik, today=TODAY)
+    assert group in error.value.messages[0]
+
+
+def test_make_nik_builds_what_parse_nik_reads():
+    nik = make_nik(birth_date=dt.date(2012, 1, 9), female=True, serial=42)
+    info = parse_nik(nik, today=TODAY)
+    assert (info.birth_date, info.sex, info.serial) == (dt.date(2012, 1, 9), "F", 42)
+
+
+def test_a_valid_no_kk_is_returned_normalized():
+    assert validate_no_kk("6472 0120 0315 0007") == "6472012003150007"
+
+
+@pytest.mark.parametrize(
+    ("no_kk", "group"),
+    [
+        ("64720120031500", "No. KK harus 16 digit"),
+        ("6400012003150007", "Digit 1–6 (kode wilayah)"),
+        ("6472014003150007", "Digit 7–12 (tanggal penerbitan)"),  # no +40 on a KK
+        ("6472012003150000", "Digit 13–16 (nomor urut)"),
+    ],
+)
+def test_a_wrong_no_kk_names_the_digit_group(no_kk, group):
+    with pytest.raises(ValidationError) as error:
+        validate_no_kk(no_kk)
+    assert group in error.value.messages[0]
+
+
+def test_what_the_caseworker_typed_is_compared_with_the_nik():
+    info = parse_nik("6472015705900003", today=TODAY)
+    assert nik_mismatches(info, sex="F", birth_date=dt.date(1990, 5, 17)) == {}
+    problems = nik_mismatches(info, sex="M", birth_date=dt.date(1990, 5, 18))
+    assert set(problems) == {"sex", "birth_date"}
+    assert "perempuan" in problems["sex"].lower()
+    assert "17-05-1990" in problems["birth_date"]
