@@ -216,7 +216,7 @@ REFERRAL_SLA_DAYS = {
 
 # --- Hooks (pmks/hooks.py): observers of writes, run after commit -------------
 # Each app that observes appends its handler here when it is built.
-DATA_CHANGE_HANDLERS: list[str] = []
+DATA_CHANGE_HANDLERS: list[str] = ["stats.tasks.request_refresh"]
 REFERRAL_EVENT_HANDLERS: list[str] = ["api.webhooks.on_referral_event"]
 
 # --- Statistics --------------------------------------------------------------

@@ -1,0 +1,256 @@
+"""Summary tables that the dashboards read, rebuilt from the live tables by
+stats/rollup.py in one transaction (see that module for how).
+
+Every row carries `computed_at`, the moment of the data it summarizes (the
+start of the rebuild transaction); RebuildRun records each rebuild. Foreign keys
+here have no database constraint: a summary never blocks a change to the live
+reference data, and the next rebuild drops a row that no longer matches.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from cases.models import PmksCategory, ServiceType
+from regions.models import Region
+
+
+class Period(models.TextChoices):
+    """Windows the dashboards filter by, in calendar months up to now (WITA)."""
+
+    MONTH = "month", _("Bulan ini")
+    QUARTER = "3m", _("3 bulan terakhir")
+    TWELVE_MONTHS = "12m", _("12 bulan terakhir")
+    YEAR = "year", _("Tahun ini")
+    ALL = "all", _("Semua waktu")
+
+
+DEFAULT_PERIOD = Period.TWELVE_MONTHS
+
+
+class AgeBand(models.TextChoices):
+    UNDER_FIVE = "0-4", _("0–4 tahun")
+    CHILD = "5-17", _("5–17 tahun")
+    ADULT = "18-59", _("18–59 tahun")
+    OLDER = "60+", _("60 tahun ke atas")
+    UNKNOWN = "unknown", _("Tidak diketahui")
+
+
+def _fk(to: type[models.Model], verbose_name: str, *, null: bool = False) -> models.ForeignKey:
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=null,
+        blank=null,
+    )
+
+
+class CaseFact(models.Model):
+    """The case cube: one row per combination that occurs, with its count.
+
+    `regency` is the owning office's kabupaten/kota now (a transferred case counts
+    where it is owned); `district` is the beneficiary's kecamatan when it lies in
+    that regency, else empty ("outside / unknown"). Sex and age band are the
+    beneficiary's, age at the date of the rebuild.
+    """
+
+    regency = _fk(Region, _("kabupaten/kota"))
+    district = _fk(Region, _("kecamatan"), null=True)
+    category = _fk(PmksCategory, _("kategori PMKS utama"))
+    status = models.CharField(_("status"), max_length=20)
+    priority = models.CharField(_("prioritas"), max_length=10)
+    sex = models.CharField(_("jenis kelamin"), max_length=1)
+    age_band = models.CharField(_("kelompok umur"), max_length=10, choices=AgeBand.choices)
+    total = models.PositiveIntegerField(_("jumlah"))
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("rekap kasus")
+        verbose_name_plural = _("rekap kasus")
+        indexes = [
+            models.Index(fields=["regency", "status"], name="stats_case_regency_idx"),
+            models.Index(fields=["category", "status"], name="stats_case_category_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regency_id}/{self.category_id}/{self.status}: {self.total}"
+
+
+class BeneficiaryFact(models.Model):
+    """Registered beneficiaries by domicile."""
+
+    regency = _fk(Region, _("kabupaten/kota"))
+    district = _fk(Region, _("kecamatan"), null=True)
+    sex = models.CharField(_("jenis kelamin"), max_length=1)
+    age_band = models.CharField(_("kelompok umur"), max_length=10, choices=AgeBand.choices)
+    total = models.PositiveIntegerField(_("jumlah"))
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("rekap penerima manfaat")
+        verbose_name_plural = _("rekap penerima manfaat")
+        indexes = [models.Index(fields=["regency"], name="stats_benef_regency_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.regency_id}/{self.sex}/{self.age_band}: {self.total}"
+
+
+class MonthlyCaseFlow(models.Model):
+    """Cases opened, closed and reopened per calendar month (WITA).
+
+    New: by `opened_at`. Closed: cases closed now, by `closed_at`. Reopened: the
+    reopen events of the timeline, by their time. Regency/district as in CaseFact.
+    """
+
+    month = models.DateField(_("bulan"))
+    regency = _fk(Region, _("kabupaten/kota"))
+    district = _fk(Region, _("kecamatan"), null=True)
+    category = _fk(PmksCategory, _("kategori PMKS utama"))
+    new_total = models.PositiveIntegerField(_("baru"))
+    closed_total = models.PositiveIntegerField(_("ditutup"))
+    reopened_total = models.PositiveIntegerField(_("dibuka kembali"))
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("arus kasus bulanan")
+        verbose_name_plural = _("arus kasus bulanan")
+        indexes = [models.Index(fields=["month", "regency"], name="stats_flow_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.regency_id}/{self.category_id}"
+
+
+class ReferralFlow(models.Model):
+    """Referrals sent within a period, origin × destination × kind × status.
+
+    `category` empty = all categories (the median of a whole cannot be summed from
+    its parts, so the rebuild also writes the all-categories rows).
+    """
+
+    period = models.CharField(_("periode"), max_length=10, choices=Period.choices)
+    from_regency = _fk(Region, _("dari kabupaten/kota"))
+    to_regency = _fk(Region, _("ke kabupaten/kota"))
+    kind = models.CharField(_("jenis"), max_length=10)
+    status = models.CharField(_("status"), max_length=10)
+    category = _fk(PmksCategory, _("kategori PMKS utama"), null=True)
+    total = models.PositiveIntegerField(_("jumlah"))
+    overdue_total = models.PositiveIntegerField(_("terlambat"))
+    decided_total = models.PositiveIntegerField(_("diputuskan"))
+    on_time_total = models.PositiveIntegerField(_("diputuskan tepat waktu"))
+    median_response_hours = models.FloatField(_("median waktu respons (jam)"), null=True)
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("arus rujukan")
+        verbose_name_plural = _("arus rujukan")
+        indexes = [
+            models.Index(fields=["period", "category", "from_regency"], name="stats_ref_from_idx"),
+            models.Index(fields=["period", "category", "to_regency"], name="stats_ref_to_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.period} {self.from_regency_id}→{self.to_regency_id} {self.status}: {self.total}"
+        )
+
+
+class ReferralOrgStat(models.Model):
+    """Response and SLA by receiving organization, for referrals sent in a period.
+
+    Decided = accepted, declined or completed with a decision time; on time =
+    decided no later than `due_at`; overdue = still pending after `due_at`.
+    Cancelled referrals count as received only.
+    """
+
+    period = models.CharField(_("periode"), max_length=10, choices=Period.choices)
+    organization = _fk(Organization, _("organisasi penerima"))
+    regency = _fk(Region, _("wilayah penerima"))
+    category = _fk(PmksCategory, _("kategori PMKS utama"), null=True)
+    received_total = models.PositiveIntegerField(_("diterima"))
+    pending_total = models.PositiveIntegerField(_("menunggu"))
+    overdue_total = models.PositiveIntegerField(_("terlambat"))
+    cancelled_total = models.PositiveIntegerField(_("dibatalkan"))
+    decided_total = models.PositiveIntegerField(_("diputuskan"))
+    on_time_total = models.PositiveIntegerField(_("diputuskan tepat waktu"))
+    median_response_hours = models.FloatField(_("median waktu respons (jam)"), null=True)
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("kinerja rujukan organisasi")
+        verbose_name_plural = _("kinerja rujukan organisasi")
+        indexes = [models.Index(fields=["period", "category", "regency"], name="stats_sla_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.organization_id}: {self.received_total}"
+
+
+class ServiceFact(models.Model):
+    """Services recorded on cases, by type × status × the case's regency and category."""
+
+    regency = _fk(Region, _("kabupaten/kota"))
+    district = _fk(Region, _("kecamatan"), null=True)
+    category = _fk(PmksCategory, _("kategori PMKS utama"))
+    service_type = _fk(ServiceType, _("jenis layanan"))
+    status = models.CharField(_("status"), max_length=10)
+    total = models.PositiveIntegerField(_("jumlah"))
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("rekap layanan")
+        verbose_name_plural = _("rekap layanan")
+
+    def __str__(self) -> str:
+        return f"{self.service_type_id}/{self.status}: {self.total}"
+
+
+class DailySnapshot(models.Model):
+    """Cases by status at the end of a day, kept for trend charts (taken at midnight)."""
+
+    date = models.DateField(_("tanggal"))
+    regency = _fk(Region, _("kabupaten/kota"))
+    category = _fk(PmksCategory, _("kategori PMKS utama"))
+    status = models.CharField(_("status"), max_length=20)
+    total = models.PositiveIntegerField(_("jumlah"))
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("potret harian")
+        verbose_name_plural = _("potret harian")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "regency", "category", "status"], name="stats_snapshot_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["date", "regency"], name="stats_snapshot_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.regency_id}/{self.status}: {self.total}"
+
+
+class RebuildRun(models.Model):
+    """One committed rebuild: when its data is from and how long it took.
+
+    Written in the rebuild's own transaction, so the latest row always describes
+    the figures that are visible.
+    """
+
+    trigger = models.CharField(_("pemicu"), max_length=20)
+    computed_at = models.DateTimeField(_("data per"), db_index=True)
+    finished_at = models.DateTimeField(_("selesai"))
+    duration_ms = models.PositiveIntegerField(_("durasi (ms)"))
+    row_counts = models.JSONField(_("jumlah baris"), default=dict)
+    signature = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("pembangunan ulang statistik")
+        verbose_name_plural = _("pembangunan ulang statistik")
+        ordering = ["-computed_at", "-pk"]
+        get_latest_by = ["computed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M} ({self.trigger})"

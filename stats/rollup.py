@@ -1,0 +1,475 @@
+"""Rebuild the summary tables (stats/models.py) from the live tables.
+
+How it works:
+- One INSERT ... SELECT ... GROUP BY per summary table, after a DELETE, all in
+  ONE transaction. No Python loop over rows: the database does the counting.
+- Readers keep seeing the previous figures until the transaction commits, so a
+  rebuild that fails or is killed at any point leaves the old figures in place
+  (the RebuildRun row is written in the same transaction: it always describes
+  the visible figures).
+- Idempotent: a rebuild from the same live data writes the same rows.
+- Never two at once: on Postgres a session advisory lock taken *before* the
+  transaction starts (so the REPEATABLE READ snapshot every table is built from
+  is taken after the previous rebuild committed); elsewhere a cache lock.
+- Portable SQL where possible. Where not (month of a timestamp in WITA, hours
+  between two timestamps, a JSON key, the median), `_Dialect` gives the Postgres
+  and the SQLite spelling; both are covered by the test suite.
+
+The median response time uses Postgres' percentile_cont(0.5); on SQLite the
+middle row (or the mean of the two middle rows) found with ROW_NUMBER() over
+the same groups, which is the same number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from cases.models import Beneficiary, Case, CaseEvent, PmksCategory, ServiceDelivery
+from referrals.models import Referral
+from regions.models import Region
+from stats.models import (
+    BeneficiaryFact,
+    CaseFact,
+    DailySnapshot,
+    MonthlyCaseFlow,
+    Period,
+    RebuildRun,
+    ReferralFlow,
+    ReferralOrgStat,
+    ServiceFact,
+)
+
+# pg_advisory_lock key of the statistics rebuild (any constant unique to this use).
+ADVISORY_LOCK_ID = 0x504D4B53  # "PMKS"
+CACHE_LOCK_KEY = "stats:rebuild-lock"
+KEEP_RUNS = 200
+DECIDED_STATUSES = ("accepted", "declined", "completed")
+
+TABLES: dict[str, str] = {
+    "case": Case._meta.db_table,
+    "beneficiary": Beneficiary._meta.db_table,
+    "event": CaseEvent._meta.db_table,
+    "service": ServiceDelivery._meta.db_table,
+    "referral": Referral._meta.db_table,
+    "region": Region._meta.db_table,
+    "organization": Organization._meta.db_table,
+    "category": PmksCategory._meta.db_table,
+    "case_fact": CaseFact._meta.db_table,
+    "beneficiary_fact": BeneficiaryFact._meta.db_table,
+    "monthly_flow": MonthlyCaseFlow._meta.db_table,
+    "referral_flow": ReferralFlow._meta.db_table,
+    "referral_org": ReferralOrgStat._meta.db_table,
+    "service_fact": ServiceFact._meta.db_table,
+    "snapshot": DailySnapshot._meta.db_table,
+}
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    run_id: int
+    computed_at: dt.datetime
+    duration_ms: int
+    row_counts: dict[str, int]
+    trigger: str
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.row_counts.values())
+
+
+# --- time helpers shared with the selectors ------------------------------------------
+
+
+def period_starts(now: dt.datetime) -> dict[str, dt.datetime]:
+    """Start of each dashboard period (Period) for data as of `now`, in local time."""
+    month = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return {
+        Period.MONTH: month,
+        Period.QUARTER: add_months(month, -2),
+        Period.TWELVE_MONTHS: add_months(month, -11),
+        Period.YEAR: month.replace(month=1),
+        Period.ALL: month.replace(year=1900, month=1),
+    }
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """The first day of the month `months` away from `moment`'s month (same clock)."""
+    index = moment.year * 12 + moment.month - 1 + months
+    return moment.replace(year=index // 12, month=index % 12 + 1, day=1)
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """Same day `years` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+# --- SQL -------------------------------------------------------------------------------
+
+
+class _Dialect:
+    """The few expressions that differ between Postgres and SQLite."""
+
+    def __init__(self, vendor: str) -> None:
+        self.postgres = vendor == "postgresql"
+
+    def month(self, column: str) -> str:
+        """First day of the local (WITA) calendar month of a timestamp, as a date."""
+        if self.postgres:
+            return f"CAST(date_trunc('month', {column} AT TIME ZONE %(tz)s) AS date)"
+        # SQLite stores UTC text; WITA has no daylight saving, a fixed shift is exact.
+        return f"strftime('%%Y-%%m-01', {column}, %(tz_shift)s)"
+
+    def hours_between(self, start: str, end: str) -> str:
+        if self.postgres:
+            return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS double precision) / 3600.0"
+        return f"(julianday({end}) - julianday({start})) * 24.0"
+
+    def is_reopen(self, data: str) -> str:
+        if self.postgres:
+            return f"({data} ->> 'reopen') = 'true'"
+        return f"json_extract({data}, '$.reopen') = 1"
+
+    def grouped_with_median(
+        self, *, base: str, groups: list[str], aggregates: list[str], value: str
+    ) -> str:
+        """SELECT groups, aggregates, median(value) FROM base GROUP BY groups.
+
+        `base` is a CTE body; `value` may be NULL on a row (not counted in the median).
+        """
+        group_list = ", ".join(groups)
+        aggregate_list = ", ".join(aggregates)
+        if self.postgres:
+            return (
+                f"WITH base AS ({base}) "
+                f"SELECT {group_list}, {aggregate_list}, "
+                f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {value}), %(now)s "
+                f"FROM base GROUP BY {group_list}"
+            )
+        join = " AND ".join(f"k.{g} IS m.{g}" for g in groups)  # IS: NULL-safe equality
+        return (
+            f"WITH base AS ({base}), "
+            f"ranked AS (SELECT {group_list}, {value} AS value, "
+            f"ROW_NUMBER() OVER (PARTITION BY {group_list} ORDER BY {value}) AS rn, "
+            f"COUNT(*) OVER (PARTITION BY {group_list}) AS n "
+            f"FROM base WHERE {value} IS NOT NULL), "
+            f"medians AS (SELECT {group_list}, AVG(value) AS median FROM ranked "
+            f"WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY {group_list}), "
+            f"counted AS (SELECT {group_list}, {aggregate_list} FROM base GROUP BY {group_list}) "
+            f"SELECT k.*, m.median, %(now)s FROM counted k LEFT JOIN medians m ON {join}"
+        )
+
+
+def _age_band(birth_date: str) -> str:
+    return (
+        f"CASE WHEN {birth_date} IS NULL THEN 'unknown' "
+        f"WHEN {birth_date} > %(born_5)s THEN '0-4' "
+        f"WHEN {birth_date} > %(born_18)s THEN '5-17' "
+        f"WHEN {birth_date} > %(born_60)s THEN '18-59' "
+        f"ELSE '60+' END"
+    )
+
+
+# The beneficiary's kecamatan when it lies in the case's (owning) regency, else NULL.
+CASE_DISTRICT = "CASE WHEN d.parent_id = c.regency_id THEN c.district_id END"
+
+
+def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
+    """(name, summary table, INSERT ... SELECT) for every summary table, in order."""
+    t = TABLES
+    age = _age_band("b.birth_date")
+    decided = (
+        "r.decided_at IS NOT NULL AND r.status IN ("
+        + ", ".join(f"'{status}'" for status in DECIDED_STATUSES)
+        + ")"
+    )
+    windows = " UNION ALL ".join(
+        f"SELECT %(period_{key})s AS period, %(start_{key})s AS start" for key in Period.values
+    )
+    referral_base = (
+        f"SELECT w.period, r.from_regency_id, r.to_regency_id, r.to_org_id, r.kind, r.status, "
+        f"CASE WHEN m.by_category = 1 THEN c.primary_category_id END AS category_id, "
+        f"CASE WHEN r.status = 'pending' THEN 1 ELSE 0 END AS pending, "
+        f"CASE WHEN r.status = 'pending' AND (r.is_overdue = %(yes)s OR r.due_at < %(now)s) "
+        f"THEN 1 ELSE 0 END AS overdue, "
+        f"CASE WHEN r.status = 'cancelled' THEN 1 ELSE 0 END AS cancelled, "
+        f"CASE WHEN {decided} THEN 1 ELSE 0 END AS decided, "
+        f"CASE WHEN {decided} AND r.decided_at <= r.due_at THEN 1 ELSE 0 END AS on_time, "
+        f"CASE WHEN {decided} THEN {sql.hours_between('r.created_at', 'r.decided_at')} "
+        f"END AS hours "
+        f"FROM {t['referral']} r "
+        f"JOIN {t['case']} c ON c.id = r.case_id "
+        f"JOIN ({windows}) w ON r.created_at >= w.start "
+        f"CROSS JOIN (SELECT 1 AS by_category UNION ALL SELECT 0) m"
+    )
+    return [
+        (
+            "case_fact",
+            t["case_fact"],
+            f"INSERT INTO {t['case_fact']} (regency_id, district_id, category_id, status, "
+            f"priority, sex, age_band, total, computed_at) "
+            f"SELECT c.regency_id, {CASE_DISTRICT}, c.primary_category_id, c.status, "
+            f"c.priority, b.sex, {age}, COUNT(*), %(now)s "
+            f"FROM {t['case']} c "
+            f"JOIN {t['beneficiary']} b ON b.id = c.beneficiary_id "
+            f"LEFT JOIN {t['region']} d ON d.id = c.district_id "
+            f"GROUP BY 1, 2, 3, 4, 5, 6, 7",
+        ),
+        (
+            "beneficiary_fact",
+            t["beneficiary_fact"],
+            f"INSERT INTO {t['beneficiary_fact']} (regency_id, district_id, sex, age_band, "
+            f"total, computed_at) "
+            f"SELECT b.regency_id, CASE WHEN d.parent_id = b.regency_id THEN b.district_id END, "
+            f"b.sex, {age}, COUNT(*), %(now)s "
+            f"FROM {t['beneficiary']} b "
+            f"LEFT JOIN {t['region']} d ON d.id = b.district_id "
+            f"GROUP BY 1, 2, 3, 4",
+        ),
+        (
+            "monthly_flow",
+            t["monthly_flow"],
+            f"INSERT INTO {t['monthly_flow']} (month, regency_id, district_id, category_id, "
+            f"new_total, closed_total, reopened_total, computed_at) "
+            f"SELECT month, regency_id, district_id, category_id, "
+            f"SUM(new_n), SUM(closed_n), SUM(reopened_n), %(now)s FROM ("
+            f"SELECT {sql.month('c.opened_at')} AS month, c.regency_id, "
+            f"{CASE_DISTRICT} AS district_id, c.primary_category_id AS category_id, "
+            f"1 AS new_n, 0 AS closed_n, 0 AS reopened_n "
+            f"FROM {t['case']} c LEFT JOIN {t['region']} d ON d.id = c.district_id "
+            f"UNION ALL "
+            f"SELECT {sql.month('c.closed_at')}, c.regency_id, {CASE_DISTRICT}, "
+            f"c.primary_category_id, 0, 1, 0 "
+            f"FROM {t['case']} c LEFT JOIN {t['region']} d ON d.id = c.district_id "
+            f"WHERE c.status = 'closed' AND c.closed_at IS NOT NULL "
+            f"UNION ALL "
+            f"SELECT {sql.month('e.created_at')}, c.regency_id, {CASE_DISTRICT}, "
+            f"c.primary_category_id, 0, 0, 1 "
+            f"FROM {t['event']} e JOIN {t['case']} c ON c.id = e.case_id "
+            f"LEFT JOIN {t['region']} d ON d.id = c.district_id "
+            f"WHERE e.kind = 'status' AND {sql.is_reopen('e.data')}"
+            f") flows GROUP BY month, regency_id, district_id, category_id",
+        ),
+        (
+            "referral_flow",
+            t["referral_flow"],
+            f"INSERT INTO {t['referral_flow']} (period, from_regency_id, to_regency_id, kind, "
+            f"status, category_id, total, overdue_total, decided_total, on_time_total, "
+            f"median_response_hours, computed_at) "
+            + sql.grouped_with_median(
+                base=referral_base,
+                groups=["period", "from_regency_id", "to_regency_id", "kind", "status"]
+                + ["category_id"],
+                aggregates=["COUNT(*)", "SUM(overdue)", "SUM(decided)", "SUM(on_time)"],
+                value="hours",
+            ),
+        ),
+        (
+            "referral_org",
+            t["referral_org"],
+            f"INSERT INTO {t['referral_org']} (period, organization_id, regency_id, category_id, "
+            f"received_total, pending_total, overdue_total, cancelled_total, decided_total, "
+            f"on_time_total, median_response_hours, computed_at) "
+            + sql.grouped_with_median(
+                base=referral_base,
+                groups=["period", "to_org_id", "to_regency_id", "category_id"],
+                aggregates=[
+                    "COUNT(*)",
+                    "SUM(pending)",
+                    "SUM(overdue)",
+                    "SUM(cancelled)",
+                    "SUM(decided)",
+                    "SUM(on_time)",
+                ],
+                value="hours",
+            ),
+        ),
+        (
+            "service_fact",
+            t["service_fact"],
+            f"INSERT INTO {t['service_fact']} (regency_id, district_id, category_id, "
+            f"service_type_id, status, total, computed_at) "
+            f"SELECT c.regency_id, {CASE_DISTRICT}, c.primary_category_id, s.service_type_id, "
+            f"s.status, COUNT(*), %(now)s "
+            f"FROM {t['service']} s JOIN {t['case']} c ON c.id = s.case_id "
+            f"LEFT JOIN {t['region']} d ON d.id = c.district_id "
+            f"GROUP BY 1, 2, 3, 4, 5",
+        ),
+    ]
+
+
+def _params(now: dt.datetime) -> dict[str, Any]:
+    ops = connection.ops
+    today = timezone.localtime(now).date()
+    shift = timezone.localtime(now).utcoffset() or dt.timedelta()
+    params: dict[str, Any] = {
+        "now": ops.adapt_datetimefield_value(now),
+        "tz": settings.TIME_ZONE,
+        "tz_shift": f"{int(shift.total_seconds() // 60):+d} minutes",
+        "yes": True,
+        "born_5": ops.adapt_datefield_value(years_before(today, 5)),
+        "born_18": ops.adapt_datefield_value(years_before(today, 18)),
+        "born_60": ops.adapt_datefield_value(years_before(today, 60)),
+    }
+    for key, start in period_starts(now).items():
+        params[f"period_{key}"] = str(key)
+        params[f"start_{key}"] = ops.adapt_datetimefield_value(start)
+    return params
+
+
+def source_signature() -> str:
+    """A cheap fingerprint of the live tables: changes whenever a row is written.
+
+    Used by the inline (no worker) refresh to skip rebuilding for figures that
+    are already current, e.g. several hooks fired by one commit.
+    """
+    t = TABLES
+    parts = []
+    for table in ("case", "beneficiary", "service", "referral"):
+        parts.append(f"(SELECT COUNT(*) FROM {t[table]})")
+        parts.append(f"(SELECT MAX(updated_at) FROM {t[table]})")
+    parts.append(f"(SELECT MAX(id) FROM {t['event']})")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        row = cursor.fetchone()
+    return "|".join("" if value is None else str(value) for value in row)[:300]
+
+
+# --- lock --------------------------------------------------------------------------
+
+
+@contextmanager
+def rebuild_lock(*, wait: bool, timeout: float = 15 * 60) -> Iterator[bool]:
+    """Hold the one statistics lock; yields False (without waiting) if `wait` is
+    False and someone else holds it. The lock dies with its holder's connection
+    (Postgres) or after `timeout` (cache), so a killed rebuild never wedges it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            if wait:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_ID])
+                acquired = True
+            else:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_ID])
+                acquired = bool(cursor.fetchone()[0])
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_ID])
+        return
+
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + timeout
+    acquired = cache.add(CACHE_LOCK_KEY, token, timeout=int(timeout))
+    while not acquired and wait and time.monotonic() < deadline:
+        time.sleep(0.05)
+        acquired = cache.add(CACHE_LOCK_KEY, token, timeout=int(timeout))
+    try:
+        yield acquired
+    finally:
+        if acquired and cache.get(CACHE_LOCK_KEY) == token:
+            cache.delete(CACHE_LOCK_KEY)
+
+
+# --- rebuild and snapshot ----------------------------------------------------------------
+
+
+def rebuild(
+    *, trigger: str = "manual", wait: bool = True, only_if_changed: bool = False
+) -> RebuildResult | None:
+    """Rebuild every summary table in one transaction.
+
+    Returns None without doing anything when `wait` is False and another rebuild
+    holds the lock (the caller decides whether to try again later), or when
+    `only_if_changed` and the live tables are as the last rebuild saw them.
+    """
+    with rebuild_lock(wait=wait) as acquired:
+        if not acquired:
+            return None
+        if only_if_changed:
+            last = RebuildRun.objects.order_by("-pk").values_list("signature", flat=True).first()
+            if last is not None and last == source_signature():
+                return None
+        return _rebuild_locked(trigger)
+
+
+def _rebuild_locked(trigger: str) -> RebuildResult:
+    sql = _Dialect(connection.vendor)
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            if sql.postgres and outermost:
+                # Every table from one snapshot: the figures agree with each other.
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            now = timezone.now()
+            params = _params(now)
+            row_counts: dict[str, int] = {}
+            for name, table, statement in _statements(sql):
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608  (table names are ours)
+                cursor.execute(statement, params)
+                row_counts[name] = max(cursor.rowcount, 0)
+        signature = source_signature()
+        duration_ms = int((time.monotonic() - started) * 1000)
+        run = RebuildRun.objects.create(
+            trigger=trigger,
+            computed_at=now,
+            finished_at=timezone.now(),
+            duration_ms=duration_ms,
+            row_counts=row_counts,
+            signature=signature,
+        )
+        _prune_runs()
+    return RebuildResult(
+        run_id=run.pk,
+        computed_at=now,
+        duration_ms=duration_ms,
+        row_counts=row_counts,
+        trigger=trigger,
+    )
+
+
+def _prune_runs() -> None:
+    oldest_kept = RebuildRun.objects.order_by("-pk").values_list("pk", flat=True)[
+        KEEP_RUNS - 1 : KEEP_RUNS
+    ]
+    boundary = list(oldest_kept)
+    if boundary:
+        RebuildRun.objects.filter(pk__lt=boundary[0]).delete()
+
+
+def take_snapshot(day: dt.date | None = None) -> int:
+    """Record cases by regency × category × status for `day` (replacing that day's
+    rows). Without `day`: the day that just ended, as the midnight beat job runs."""
+    now = timezone.now()
+    if day is None:
+        day = timezone.localdate(now) - dt.timedelta(days=1)
+    t = TABLES
+    with rebuild_lock(wait=True), transaction.atomic(), connection.cursor() as cursor:
+        DailySnapshot.objects.filter(date=day).delete()
+        cursor.execute(
+            f"INSERT INTO {t['snapshot']} (date, regency_id, category_id, status, total, "
+            f"computed_at) "
+            f"SELECT %(day)s, c.regency_id, c.primary_category_id, c.status, COUNT(*), %(now)s "
+            f"FROM {t['case']} c GROUP BY c.regency_id, c.primary_category_id, c.status",
+            {
+                "day": connection.ops.adapt_datefield_value(day),
+                "now": connection.ops.adapt_datetimefield_value(now),
+            },
+        )
+        return max(cursor.rowcount, 0)

@@ -1,0 +1,722 @@
+"""Reads of the statistics, for the dashboards, their exports and the API.
+
+Everything here reads the summary tables (stats/models.py) and the names of
+regions, categories, organizations and service types, never the live case or
+referral tables: the number of queries is fixed and their cost does not grow
+with the number of cases.
+
+`summary_for(user, ...)` returns plain data (dicts, lists, str, int, float, None)
+that templates render, exports write and the API serializes as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.scoping import dashboard_regency_ids
+from cases.models import CaseStatus, PmksCategory, Sex
+from referrals.models import ReferralKind, ReferralStatus
+from regions.models import Level, Region
+from stats.models import (
+    DEFAULT_PERIOD,
+    AgeBand,
+    BeneficiaryFact,
+    CaseFact,
+    DailySnapshot,
+    MonthlyCaseFlow,
+    Period,
+    RebuildRun,
+    ReferralFlow,
+    ReferralOrgStat,
+    ServiceFact,
+)
+from stats.rollup import add_months, period_starts
+
+TREND_MONTHS = 12
+DAILY_DAYS = 90
+SERVICE_STATUSES = ("planned", "ongoing", "done", "cancelled")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a summary covers: the province (regency None) or one kabupaten/kota."""
+
+    regency: Region | None
+
+    @property
+    def is_province(self) -> bool:
+        return self.regency is None
+
+
+# --- access ------------------------------------------------------------------------------
+
+
+def dashboard_scope_for(user: Any, regency_code: str | None = None) -> Scope:
+    """The scope `user` may see: Http404 outside it (also for caseworkers and agency staff).
+
+    Without a code: the province for a provincial supervisor, the own kabupaten/kota
+    for an office supervisor.
+    """
+    allowed = dashboard_regency_ids(user)
+    if regency_code is None:
+        if allowed is None:
+            return Scope(regency=None)
+        if len(allowed) == 1:
+            return Scope(regency=Region.objects.get(pk=next(iter(allowed))))
+        raise Http404
+    regency = Region.objects.filter(code=regency_code, level=Level.REGENCY).first()
+    if regency is None or (allowed is not None and regency.pk not in allowed):
+        raise Http404
+    return Scope(regency=regency)
+
+
+def latest_run() -> RebuildRun | None:
+    return RebuildRun.objects.order_by("-computed_at", "-pk").first()
+
+
+def latest_run_id() -> int | None:
+    return RebuildRun.objects.order_by("-computed_at", "-pk").values_list("pk", flat=True).first()
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def clean_period(period: str | None) -> str:
+    if not period:
+        return str(DEFAULT_PERIOD)
+    if period not in Period.values:
+        raise ValidationError({"period": _("Periode tidak dikenal.")})
+    return period
+
+
+def _clean_category(code: str | None, categories: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not code:
+        return None
+    for category in categories:
+        if category["code"] == code:
+            return category
+    raise ValidationError({"category": _("Kategori PMKS tidak dikenal.")})
+
+
+# --- the summary ---------------------------------------------------------------------------
+
+
+def summary_for(
+    user: Any,
+    *,
+    regency_code: str | None = None,
+    period: str | None = None,
+    category: str | None = None,
+) -> dict[str, Any]:
+    """Dashboard figures for what `user` may see (Http404 outside it).
+
+    `period` is a Period value (default 12 months), `category` a PMKS category code.
+    Raises ValidationError for an unknown period or category.
+    """
+    scope = dashboard_scope_for(user, regency_code)
+    return build_summary(scope, period=period, category=category)
+
+
+def build_summary(
+    scope: Scope, *, period: str | None = None, category: str | None = None
+) -> dict[str, Any]:
+    period_key = clean_period(period)
+    categories = list(
+        PmksCategory.objects.order_by("sort_order", "code").values("id", "code", "name")
+    )
+    chosen = _clean_category(category, categories)
+    run = latest_run()
+    now = run.computed_at if run else timezone.now()
+    builder = _Builder(scope, period_key, chosen, categories, now)
+    return {
+        "scope": builder.scope_data(),
+        "run": _run_data(run),
+        "period": builder.period_data(),
+        "category": {"code": chosen["code"], "name": chosen["name"]} if chosen else None,
+        "filters": {
+            "periods": [{"key": key, "label": str(label)} for key, label in Period.choices],
+            "categories": [{"code": c["code"], "name": c["name"]} for c in categories],
+        },
+        **builder.build(),
+    }
+
+
+def _run_data(run: RebuildRun | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "id": run.pk,
+        "computed_at": timezone.localtime(run.computed_at).isoformat(),
+        "duration_ms": run.duration_ms,
+        "trigger": run.trigger,
+    }
+
+
+def _table(key: str, title: str, columns: list[tuple[str, str]], rows: list[list[Any]]) -> dict:
+    return {
+        "key": key,
+        "title": title,
+        "columns": [{"key": column, "label": label} for column, label in columns],
+        "rows": rows,
+    }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+class _Builder:
+    """Reads the summary tables for one scope, period and category."""
+
+    def __init__(
+        self,
+        scope: Scope,
+        period: str,
+        category: dict[str, Any] | None,
+        categories: list[dict[str, Any]],
+        now: dt.datetime,
+    ) -> None:
+        self.scope = scope
+        self.period = period
+        self.category = category
+        self.categories = categories
+        self.now = now
+        self.period_start = period_starts(now)[period]
+        self.this_month = timezone.localtime(now).date().replace(day=1)
+        regency = scope.regency
+        region_filter = Q(level__in=(Level.PROVINCE, Level.REGENCY))
+        if regency is not None:
+            region_filter |= Q(parent=regency, level=Level.DISTRICT)
+        self.regions = {
+            row["id"]: row
+            for row in Region.objects.filter(region_filter)
+            .order_by("code")
+            .values("id", "code", "name", "level")
+        }
+        self.regencies = [r for r in self.regions.values() if r["level"] == Level.REGENCY]
+        if regency is None:
+            self.areas = self.regencies
+        else:
+            self.areas = [r for r in self.regions.values() if r["level"] == Level.DISTRICT]
+
+    # filters shared by the tables
+
+    @property
+    def area_field(self) -> str:
+        return "regency_id" if self.scope.is_province else "district_id"
+
+    def _scoped(self, queryset: Any, regency_field: str = "regency") -> Any:
+        if self.scope.regency is not None:
+            queryset = queryset.filter(**{f"{regency_field}_id": self.scope.regency.pk})
+        return queryset
+
+    def _by_category(self, queryset: Any) -> Any:
+        if self.category is not None:
+            return queryset.filter(category_id=self.category["id"])
+        return queryset
+
+    def _referral_category(self, queryset: Any) -> Any:
+        """Referral tables hold one row set per category and one for all (NULL)."""
+        if self.category is not None:
+            return queryset.filter(category_id=self.category["id"])
+        return queryset.filter(category__isnull=True)
+
+    def _referral_scope(self, queryset: Any) -> Any:
+        if self.scope.regency is not None:
+            pk = self.scope.regency.pk
+            return queryset.filter(Q(from_regency_id=pk) | Q(to_regency_id=pk))
+        return queryset
+
+    def _area_rows(self, values: dict[Any, Any]) -> list[tuple[str, str, Any]]:
+        """(code, name, key) for every area of the scope, plus 'other' when it has data."""
+        rows = [(area["code"], area["name"], area["id"]) for area in self.areas]
+        if None in values:
+            label = _("Kecamatan lain/tidak diketahui") if self.scope.regency else _("Lainnya")
+            rows.append(("", label, None))
+        return rows
+
+    def _region_name(self, pk: int | None) -> str:
+        region = self.regions.get(pk) if pk is not None else None
+        return region["name"] if region else _("Lainnya")
+
+    # descriptive parts
+
+    def scope_data(self) -> dict[str, Any]:
+        regency = self.scope.regency
+        return {
+            "level": "province" if regency is None else "regency",
+            "regency": None if regency is None else {"code": regency.code, "name": regency.name},
+            "area_label": _("Kabupaten/Kota") if regency is None else _("Kecamatan"),
+        }
+
+    def period_data(self) -> dict[str, Any]:
+        return {
+            "key": self.period,
+            "label": str(Period(self.period).label),
+            "start": self.period_start.date().isoformat(),
+            "end": timezone.localtime(self.now).date().isoformat(),
+        }
+
+    # the figures
+
+    def build(self) -> dict[str, Any]:
+        cases = self._case_counts()
+        flows_by_area, flows_by_category = self._flows_in_period()
+        trend = self._trend()
+        referral_headline = self._referral_headline()
+        beneficiaries = self._beneficiaries()
+        current = trend["rows"][-1]
+        open_total = sum(v["open"] for v in cases["by_area"].values())
+        headline = {
+            "open_cases": open_total,
+            "new_this_month": current[1],
+            "closed_this_month": current[2],
+            "reopened_this_month": current[3],
+            "pending_referrals": referral_headline["pending"],
+            "overdue_referrals": referral_headline["overdue"],
+            "beneficiaries": sum(row[-1] for row in beneficiaries["rows"]),
+        }
+        tables = [
+            self._by_area_table(cases["by_area"], flows_by_area),
+            self._by_category_table(cases["by_category"], flows_by_category),
+            self._by_status_table(cases["by_status"]),
+            self._age_sex_table(),
+            trend,
+            self._daily_table(),
+            beneficiaries,
+            self._flow_table(),
+            self._referral_status_table(),
+            self._sla_table(),
+            self._services_table(),
+        ]
+        return {"headline": headline, "tables": tables}
+
+    def _case_counts(self) -> dict[str, Any]:
+        by_area: dict[Any, dict[str, int]] = defaultdict(lambda: {"open": 0, "total": 0, "high": 0})
+        by_status: dict[str, int] = defaultdict(int)
+        rows = (
+            self._by_category(self._scoped(CaseFact.objects))
+            .values(self.area_field, "status", "priority")
+            .annotate(n=Sum("total"))
+            .order_by()
+        )
+        for row in rows:
+            area = by_area[row[self.area_field]]
+            area["total"] += row["n"]
+            by_status[row["status"]] += row["n"]
+            if row["status"] != CaseStatus.CLOSED:
+                area["open"] += row["n"]
+                if row["priority"] in ("high", "urgent"):
+                    area["high"] += row["n"]
+        by_category: dict[int, dict[str, int]] = defaultdict(lambda: {"open": 0, "total": 0})
+        category_rows = (
+            self._by_category(self._scoped(CaseFact.objects))
+            .values("category_id", "status")
+            .annotate(n=Sum("total"))
+            .order_by()
+        )
+        for row in category_rows:
+            counts = by_category[row["category_id"]]
+            counts["total"] += row["n"]
+            if row["status"] != CaseStatus.CLOSED:
+                counts["open"] += row["n"]
+        return {"by_area": by_area, "by_category": by_category, "by_status": by_status}
+
+    def _flows_in_period(self) -> tuple[dict[Any, dict[str, int]], dict[Any, dict[str, int]]]:
+        base = self._by_category(self._scoped(MonthlyCaseFlow.objects)).filter(
+            month__gte=self.period_start.date()
+        )
+        sums = {
+            "new": Sum("new_total"),
+            "closed": Sum("closed_total"),
+            "reopened": Sum("reopened_total"),
+        }
+        by_area = {
+            row[self.area_field]: row
+            for row in base.values(self.area_field).annotate(**sums).order_by()
+        }
+        by_category = {
+            row["category_id"]: row
+            for row in base.values("category_id").annotate(**sums).order_by()
+        }
+        return by_area, by_category
+
+    def _by_area_table(
+        self, cases: dict[Any, dict[str, int]], flows: dict[Any, dict[str, int]]
+    ) -> dict[str, Any]:
+        empty = {"new": 0, "closed": 0, "reopened": 0}
+        rows = []
+        keys = set(cases) | set(flows)
+        for code, name, key in self._area_rows(dict.fromkeys(keys)):
+            counted = cases.get(key, {"open": 0, "total": 0, "high": 0})
+            flow = flows.get(key, empty)
+            rows.append(
+                [
+                    code,
+                    name,
+                    counted["open"],
+                    counted["high"],
+                    flow["new"] or 0,
+                    flow["closed"] or 0,
+                    flow["reopened"] or 0,
+                    counted["total"],
+                ]
+            )
+        area = self.scope_data()["area_label"]
+        return _table(
+            "by_area",
+            _("Kasus per %(area)s") % {"area": area.lower()},
+            [
+                ("code", _("Kode")),
+                ("name", area),
+                ("open", _("Kasus aktif")),
+                ("high", _("Aktif prioritas tinggi/darurat")),
+                ("new", _("Baru (periode)")),
+                ("closed", _("Ditutup (periode)")),
+                ("reopened", _("Dibuka kembali (periode)")),
+                ("total", _("Semua kasus")),
+            ],
+            rows,
+        )
+
+    def _by_category_table(
+        self, cases: dict[int, dict[str, int]], flows: dict[Any, dict[str, int]]
+    ) -> dict[str, Any]:
+        shown = [self.category] if self.category else self.categories
+        rows = []
+        for category in shown:
+            counted = cases.get(category["id"], {"open": 0, "total": 0})
+            flow = flows.get(category["id"], {"new": 0, "closed": 0})
+            rows.append(
+                [
+                    category["code"],
+                    category["name"],
+                    counted["open"],
+                    flow["new"] or 0,
+                    flow["closed"] or 0,
+                    counted["total"],
+                ]
+            )
+        return _table(
+            "by_category",
+            _("Kasus per kategori PMKS"),
+            [
+                ("code", _("Kode")),
+                ("name", _("Kategori PMKS")),
+                ("open", _("Kasus aktif")),
+                ("new", _("Baru (periode)")),
+                ("closed", _("Ditutup (periode)")),
+                ("total", _("Semua kasus")),
+            ],
+            rows,
+        )
+
+    def _by_status_table(self, by_status: dict[str, int]) -> dict[str, Any]:
+        rows = [[str(label), by_status.get(value, 0)] for value, label in CaseStatus.choices]
+        return _table(
+            "by_status",
+            _("Kasus per status"),
+            [("status", _("Status")), ("total", _("Jumlah kasus"))],
+            rows,
+        )
+
+    def _age_sex_table(self) -> dict[str, Any]:
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        rows = (
+            self._by_category(self._scoped(CaseFact.objects))
+            .exclude(status=CaseStatus.CLOSED)
+            .values("age_band", "sex")
+            .annotate(n=Sum("total"))
+            .order_by()
+        )
+        for row in rows:
+            counts[(row["age_band"], row["sex"])] += row["n"]
+        table_rows = []
+        for band, label in AgeBand.choices:
+            male = counts[(band, Sex.MALE)]
+            female = counts[(band, Sex.FEMALE)]
+            table_rows.append([str(label), male, female, male + female])
+        return _table(
+            "age_sex",
+            _("Kasus aktif per kelompok umur dan jenis kelamin"),
+            [
+                ("age_band", _("Kelompok umur")),
+                ("male", _("Laki-laki")),
+                ("female", _("Perempuan")),
+                ("total", _("Jumlah")),
+            ],
+            table_rows,
+        )
+
+    def _trend(self) -> dict[str, Any]:
+        first = add_months(timezone.localtime(self.now), -(TREND_MONTHS - 1)).date()
+        months = [
+            add_months(timezone.localtime(self.now), -offset).date()
+            for offset in range(TREND_MONTHS - 1, -1, -1)
+        ]
+        found = {
+            row["month"]: row
+            for row in self._by_category(self._scoped(MonthlyCaseFlow.objects))
+            .filter(month__gte=first)
+            .values("month")
+            .annotate(
+                new=Sum("new_total"), closed=Sum("closed_total"), reopened=Sum("reopened_total")
+            )
+            .order_by()
+        }
+        rows = []
+        for month in months:
+            row = found.get(month, {"new": 0, "closed": 0, "reopened": 0})
+            rows.append([month.strftime("%Y-%m"), row["new"], row["closed"], row["reopened"]])
+        return _table(
+            "trend",
+            _("Tren bulanan (12 bulan terakhir)"),
+            [
+                ("month", _("Bulan")),
+                ("new", _("Baru")),
+                ("closed", _("Ditutup")),
+                ("reopened", _("Dibuka kembali")),
+            ],
+            rows,
+        )
+
+    def _daily_table(self) -> dict[str, Any]:
+        since = timezone.localtime(self.now).date() - dt.timedelta(days=DAILY_DAYS)
+        rows = (
+            self._by_category(self._scoped(DailySnapshot.objects))
+            .filter(date__gte=since)
+            .values("date")
+            .annotate(
+                open=Sum("total", filter=~Q(status=CaseStatus.CLOSED)),
+                all=Sum("total"),
+            )
+            .order_by("date")
+        )
+        return _table(
+            "daily",
+            _("Kasus aktif per hari (potret tengah malam, 90 hari)"),
+            [("date", _("Tanggal")), ("open", _("Kasus aktif")), ("total", _("Semua kasus"))],
+            [[row["date"].isoformat(), row["open"] or 0, row["all"] or 0] for row in rows],
+        )
+
+    def _beneficiaries(self) -> dict[str, Any]:
+        counts: dict[Any, dict[str, int]] = defaultdict(lambda: {"M": 0, "F": 0})
+        for row in (
+            self._scoped(BeneficiaryFact.objects)
+            .values(self.area_field, "sex")
+            .annotate(n=Sum("total"))
+            .order_by()
+        ):
+            counts[row[self.area_field]][row["sex"]] += row["n"]
+        rows = []
+        for code, name, key in self._area_rows(dict(counts)):
+            male, female = counts[key]["M"], counts[key]["F"]
+            rows.append([code, name, male, female, male + female])
+        area = self.scope_data()["area_label"]
+        return _table(
+            "beneficiaries",
+            _("Penerima manfaat terdaftar per %(area)s (domisili)") % {"area": area.lower()},
+            [
+                ("code", _("Kode")),
+                ("name", area),
+                ("male", _("Laki-laki")),
+                ("female", _("Perempuan")),
+                ("total", _("Jumlah")),
+            ],
+            rows,
+        )
+
+    def _flow_rows(self) -> dict[tuple[int, int], int]:
+        rows = (
+            self._referral_scope(
+                self._referral_category(ReferralFlow.objects.filter(period=self.period))
+            )
+            .values("from_regency_id", "to_regency_id")
+            .annotate(n=Sum("total"))
+            .order_by()
+        )
+        return {(row["from_regency_id"], row["to_regency_id"]): row["n"] for row in rows}
+
+    def _flow_table(self) -> dict[str, Any]:
+        flows = self._flow_rows()
+        if self.scope.regency is None:
+            ends = [r for r in self.regions.values() if r["level"] == Level.REGENCY]
+            known = {r["id"] for r in ends}
+            extra = sorted(
+                {pk for pair in flows for pk in pair if pk not in known},
+                key=lambda pk: self.regions.get(pk, {}).get("code", "~"),
+            )
+            ends += [
+                {"id": pk, "code": self.regions.get(pk, {}).get("code", ""), "name": ""}
+                for pk in extra
+            ]
+            columns = [("origin", _("Asal / tujuan"))]
+            columns += [(f"to_{end['code']}", self._region_name(end["id"])) for end in ends]
+            columns.append(("total", _("Jumlah keluar")))
+            rows = []
+            for origin in ends:
+                cells = [flows.get((origin["id"], end["id"]), 0) for end in ends]
+                rows.append([self._region_name(origin["id"]), *cells, sum(cells)])
+            totals = [sum(flows.get((o["id"], end["id"]), 0) for o in ends) for end in ends]
+            rows.append([_("Jumlah masuk"), *totals, sum(totals)])
+            return _table(
+                "flow",
+                _("Arus rujukan antarwilayah (dikirim dalam periode)"),
+                columns,
+                rows,
+            )
+        here = self.scope.regency.pk
+        others = sorted(
+            {pk for pair in flows for pk in pair} | {r["id"] for r in self.regencies},
+            key=lambda pk: self.regions.get(pk, {}).get("code", "~"),
+        )
+        rows = []
+        for other in others:
+            outgoing = flows.get((here, other), 0)
+            incoming = flows.get((other, here), 0) if other != here else 0
+            code = self.regions.get(other, {}).get("code", "")
+            rows.append([code, self._region_name(other), outgoing, incoming])
+        return _table(
+            "flow",
+            _("Arus rujukan dengan wilayah lain (dikirim dalam periode)"),
+            [
+                ("code", _("Kode")),
+                ("name", _("Wilayah mitra")),
+                ("outgoing", _("Keluar ke wilayah ini")),
+                ("incoming", _("Masuk dari wilayah ini")),
+            ],
+            rows,
+        )
+
+    def _referral_headline(self) -> dict[str, int]:
+        queryset = self._referral_category(
+            ReferralFlow.objects.filter(period=Period.ALL, status=ReferralStatus.PENDING)
+        )
+        if self.scope.regency is not None:
+            queryset = queryset.filter(to_regency_id=self.scope.regency.pk)
+        totals = queryset.aggregate(pending=Sum("total"), overdue=Sum("overdue_total"))
+        return {"pending": totals["pending"] or 0, "overdue": totals["overdue"] or 0}
+
+    def _referral_status_table(self) -> dict[str, Any]:
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        for row in (
+            self._referral_scope(
+                self._referral_category(ReferralFlow.objects.filter(period=self.period))
+            )
+            .values("status", "kind")
+            .annotate(n=Sum("total"), overdue=Sum("overdue_total"))
+            .order_by()
+        ):
+            counts[(row["status"], row["kind"])] = row
+        rows = []
+        for status, label in ReferralStatus.choices:
+            per_kind = [counts.get((status, kind), {}).get("n", 0) for kind in ReferralKind.values]
+            overdue = sum(
+                counts.get((status, kind), {}).get("overdue", 0) for kind in ReferralKind.values
+            )
+            rows.append([str(label), *per_kind, sum(per_kind), overdue])
+        return _table(
+            "referral_status",
+            _("Rujukan per status dan jenis (dikirim dalam periode)"),
+            [("status", _("Status"))]
+            + [(kind, str(label)) for kind, label in ReferralKind.choices]
+            + [("total", _("Jumlah")), ("overdue", _("Terlambat"))],
+            rows,
+        )
+
+    def _sla_table(self) -> dict[str, Any]:
+        queryset = self._referral_category(ReferralOrgStat.objects.filter(period=self.period))
+        queryset = self._scoped(queryset)
+        rows = []
+        for row in queryset.values(
+            "organization__name",
+            "regency_id",
+            "received_total",
+            "pending_total",
+            "overdue_total",
+            "decided_total",
+            "on_time_total",
+            "median_response_hours",
+        ).order_by("-received_total", "organization__name"):
+            missed = row["decided_total"] - row["on_time_total"] + row["overdue_total"]
+            rows.append(
+                [
+                    row["organization__name"],
+                    self._region_name(row["regency_id"]),
+                    row["received_total"],
+                    row["pending_total"],
+                    row["overdue_total"],
+                    row["decided_total"],
+                    row["on_time_total"],
+                    _percent(row["on_time_total"], row["on_time_total"] + missed),
+                    _hours(row["median_response_hours"]),
+                ]
+            )
+        return _table(
+            "sla",
+            _("Waktu respons dan kepatuhan SLA per organisasi penerima"),
+            [
+                ("organization", _("Organisasi penerima")),
+                ("region", _("Wilayah")),
+                ("received", _("Rujukan diterima")),
+                ("pending", _("Menunggu")),
+                ("overdue", _("Terlambat (menunggu)")),
+                ("decided", _("Diputuskan")),
+                ("on_time", _("Tepat waktu")),
+                ("compliance", _("Kepatuhan SLA (%)")),
+                ("median_hours", _("Median waktu respons (jam)")),
+            ],
+            rows,
+        )
+
+    def _services_table(self) -> dict[str, Any]:
+        counts: dict[tuple[str, str], int] = {}
+        names: dict[str, tuple[int, str]] = {}
+        for row in (
+            self._by_category(self._scoped(ServiceFact.objects))
+            .values(
+                "service_type__code", "service_type__name", "service_type__sort_order", "status"
+            )
+            .annotate(n=Sum("total"))
+            .order_by()
+        ):
+            code = row["service_type__code"]
+            names[code] = (row["service_type__sort_order"], row["service_type__name"])
+            counts[(code, row["status"])] = row["n"]
+        rows = []
+        for code in sorted(names, key=lambda c: names[c]):
+            cells = [counts.get((code, status), 0) for status in SERVICE_STATUSES]
+            rows.append([names[code][1], *cells, sum(cells)])
+        return _table(
+            "services",
+            _("Layanan per jenis dan status"),
+            [
+                ("service_type", _("Jenis layanan")),
+                ("planned", _("Direncanakan")),
+                ("ongoing", _("Berjalan")),
+                ("done", _("Selesai")),
+                ("cancelled", _("Dibatalkan")),
+                ("total", _("Jumlah")),
+            ],
+            rows,
+        )
+
+
+def table_by_key(summary: dict[str, Any], key: str) -> dict[str, Any] | None:
+    for table in summary["tables"]:
+        if table["key"] == key:
+            return table
+    return None

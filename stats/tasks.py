@@ -1,0 +1,81 @@
+"""Freshness of the statistics: the data-change hook and the Celery tasks.
+
+- `request_refresh` is listed in settings.DATA_CHANGE_HANDLERS; pmks.hooks calls it
+  after a commit that wrote a case, beneficiary, service or referral.
+  With a worker (Redis): the first change schedules `rebuild_statistics` in
+  STATS_REFRESH_DEBOUNCE_SECONDS and marks it scheduled in the cache; further
+  changes in the meantime are covered by that run. The task clears the mark as it
+  starts, so a change made during a rebuild schedules the next one.
+  Embedded default (tasks inline, no worker): the rebuild runs inline right away,
+  unless the live tables have not changed since the last rebuild (several hooks
+  fired by one commit rebuild once).
+- `rebuild_statistics`: the beat safety net (settings.CELERY_BEAT_SCHEDULE) and the
+  debounced refresh. Never two at once: when the lock is taken it tries again later.
+- `take_daily_snapshot`: at midnight WITA, the counts at the end of the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
+
+from stats import rollup
+
+logger = logging.getLogger(__name__)
+
+SCHEDULED_KEY = "stats:refresh-scheduled"
+
+
+def request_refresh(model: str | None = None, pk: int | None = None) -> None:
+    """Hook for pmks.hooks.data_changed: get the statistics refreshed soon."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        rollup.rebuild(trigger="change", wait=True, only_if_changed=True)
+        return
+    schedule_refresh()
+
+
+def schedule_refresh() -> bool:
+    """Enqueue one debounced rebuild unless one is already scheduled. True if enqueued."""
+    debounce = settings.STATS_REFRESH_DEBOUNCE_SECONDS
+    # The mark outlives the countdown a little so a lost message is retried later.
+    if not cache.add(SCHEDULED_KEY, "1", timeout=debounce + 60):
+        return False
+    rebuild_statistics.apply_async(kwargs={"trigger": "change"}, countdown=debounce)
+    return True
+
+
+@shared_task(
+    name="stats.tasks.rebuild_statistics",
+    ignore_result=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=3,
+)
+def rebuild_statistics(trigger: str = "periodic") -> dict[str, Any] | None:
+    cache.delete(SCHEDULED_KEY)  # changes from now on schedule the next run
+    result = rollup.rebuild(trigger=trigger, wait=False)
+    if result is None:
+        # Another rebuild holds the lock; it may have started before the latest
+        # changes, so come back after the debounce instead of losing them.
+        logger.info("statistics rebuild busy, rescheduled")
+        schedule_refresh()
+        return None
+    logger.info(
+        "statistics rebuilt (%s): %s rows in %s ms",
+        trigger,
+        result.total_rows,
+        result.duration_ms,
+    )
+    return {"run_id": result.run_id, "rows": result.total_rows, "ms": result.duration_ms}
+
+
+@shared_task(name="stats.tasks.take_daily_snapshot", ignore_result=True)
+def take_daily_snapshot(day: str | None = None) -> int:
+    """Snapshot for `day` (ISO date), by default the day that just ended."""
+    return rollup.take_snapshot(dt.date.fromisoformat(day) if day else None)
