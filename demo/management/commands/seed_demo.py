@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from demo.organizations import DEMO_PASSWORD, seed_organizations
@@ -11,8 +11,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet-logins", action="store_true", help="Do not print the demo logins."
         )
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Instead of the small demo, generate N beneficiaries with cases and "
+            "referrals into an empty database (demo/scale.py).",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=1, metavar="S", help="Random seed for --scale."
+        )
 
     def handle(self, *args: object, **options: object) -> None:
+        if options["scale"]:
+            self.handle_scale(int(options["scale"]), int(options["seed"]))  # type: ignore[call-overload]
+            return
         with transaction.atomic():
             logins = seed_organizations()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
@@ -20,3 +34,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for login in logins:
                 self.stdout.write(f"  {login.username:<24} {login.role:<13} {login.organization}")
+
+    def handle_scale(self, beneficiaries: int, seed: int) -> None:
+        from demo.scale import DataExists, generate_scale
+
+        try:
+            result = generate_scale(beneficiaries=beneficiaries, seed=seed)
+        except DataExists as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(self.style.SUCCESS(f"Scale data ready: {result.summary()}"))
