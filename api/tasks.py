@@ -18,3 +18,12 @@ def deliver_webhook(self, delivery_id: int) -> str:  # type: ignore[no-untyped-d
     if delivery.status == DeliveryStatus.RETRYING:
         raise self.retry(countdown=webhooks.backoff_seconds(delivery.attempts))
     return delivery.status
+
+
+@shared_task(ignore_result=True)
+def retry_due_webhooks() -> int:
+    """Beat, every few minutes: re-enqueue retries whose countdown was lost."""
+    pks = webhooks.due_for_retry()
+    for pk in pks:
+        webhooks.enqueue(pk)
+    return len(pks)

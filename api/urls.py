@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api import schema  # noqa: F401  (registers the Api-Key security scheme)
-from api.views import account, cases, pages, reference, referrals
+from api.views import account, cases, pages, reference, referrals, stats
 
 app_name = "api"
 
@@ -58,6 +58,8 @@ urlpatterns = [
     path("categories/", reference.CategoryListView.as_view(), name="categories"),
     path("service-types/", reference.ServiceTypeListView.as_view(), name="service_types"),
     path("directory/", reference.DirectoryListView.as_view(), name="directory"),
+    # statistics
+    path("stats/summary/", stats.StatsSummaryView.as_view(), name="stats_summary"),
     # anything else under /api/v1/: a JSON 404
     re_path(r"^.*$", pages.not_found, name="not_found"),
 ]

@@ -138,6 +138,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stats.tasks.rebuild_statistics",
         "schedule": timedelta(minutes=env_int("STATS_FULL_REBUILD_MINUTES", 30)),
     },
+    "api-retry-due-webhooks": {
+        "task": "api.tasks.retry_due_webhooks",
+        "schedule": timedelta(minutes=5),
+    },
     "stats-daily-snapshot": {
         "task": "stats.tasks.take_daily_snapshot",
         "schedule": crontab(hour=0, minute=0),  # midnight WITA (CELERY_TIMEZONE)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from api.models import OrganizationAPIKey, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -27,7 +28,9 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
 
 
 class WebhookEndpointInput(serializers.Serializer):
-    url = serializers.URLField(max_length=500)
+    url = serializers.CharField(
+        max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+    )
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEvent.choices),
         required=False,

@@ -121,7 +121,8 @@ class ReferralListView(ApiGenericView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Referral.objects.none()
-        return selectors.referral_list(user=self.request.user, box=_box(self.request))
+        referrals = selectors.referral_list(user=self.request.user, box=_box(self.request))
+        return referrals.select_related("case__beneficiary__regency")
 
     @extend_schema(
         summary="List referrals (inbox, outbox)",

@@ -1,0 +1,94 @@
+"""Statistics: the rolled-up figures of the dashboards (stats.selectors.summary_for)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.scoping import dashboard_regency_ids
+from api.schema import errors
+from api.views.base import ApiView
+from stats.models import Period
+from stats.selectors import summary_for
+
+
+class HasDashboard(BasePermission):
+    """Supervisors: the province (provincial) or their kabupaten/kota (office)."""
+
+    message = _("Statistik hanya untuk supervisor.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and dashboard_regency_ids(user) != set())
+
+
+class SummaryQuery(serializers.Serializer):
+    regency = serializers.CharField(required=False, max_length=13)
+    period = serializers.ChoiceField(choices=Period.choices, required=False)
+    category = serializers.CharField(required=False, max_length=10)
+
+
+@extend_schema(
+    tags=["statistics"],
+    summary="Rolled-up statistics",
+    description="The figures of the supervisor dashboards, read from the summary tables "
+    "(refreshed by Celery; `run.computed_at` says how fresh): headline counts and tables "
+    "by kabupaten/kota (or kecamatan), PMKS category, status, sex × age band, monthly and "
+    "daily trends, referral flows, SLA and services. A provincial supervisor's key sees the "
+    "province or any `regency`; an office supervisor's key its own kabupaten/kota (another "
+    "one is 404). Other roles: 403.",
+    parameters=[
+        OpenApiParameter("regency", str, description="Kabupaten/kota code, e.g. `64.72`."),
+        OpenApiParameter("period", str, enum=Period.values, description="Window (default `12m`)."),
+        OpenApiParameter("category", str, description="PMKS category code, e.g. `PMKS08`."),
+    ],
+    responses={200: OpenApiTypes.OBJECT, **errors(400, 403, 404)},
+    examples=[
+        OpenApiExample(
+            "Summary (abridged)",
+            value={
+                "scope": {"code": "64.72", "name": "Kota Samarinda"},
+                "run": {"id": 12, "computed_at": "2025-03-01T10:00:00+08:00"},
+                "period": {"key": "12m"},
+                "category": None,
+                "headline": {
+                    "open_cases": 412,
+                    "new_this_month": 37,
+                    "closed_this_month": 21,
+                    "pending_referrals": 9,
+                    "overdue_referrals": 2,
+                },
+                "tables": [
+                    {
+                        "key": "by_status",
+                        "title": "Kasus per status",
+                        "columns": [{"key": "status", "label": "Status"}],
+                        "rows": [["open", 120]],
+                    }
+                ],
+            },
+            response_only=True,
+        )
+    ],
+)
+class StatsSummaryView(ApiView):
+    permission_classes = [HasDashboard]
+
+    def get(self, request: Request) -> Response:
+        query = SummaryQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        summary = summary_for(
+            request.user,
+            regency_code=data.get("regency"),
+            period=data.get("period"),
+            category=data.get("category"),
+        )
+        return Response(summary)

@@ -1,0 +1,243 @@
+"""Webhooks: signed deliveries to a real HTTP server, retries with backoff, records."""
+
+import json
+import time
+
+import pytest
+
+from api import webhooks
+from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from api.services import webhook_endpoint_create
+from api.testing import WebhookReceiver, celery_inline, client_for, error_of, key_admin
+from cases.factories import CaseFactory
+from referrals.services import referral_accept, referral_message_post
+from referrals.testing import send
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def receiver():
+    with WebhookReceiver() as receiver, celery_inline():
+        yield receiver
+
+
+@pytest.fixture
+def case(orgs):
+    return CaseFactory(owner_org=orgs["samarinda"])
+
+
+def register(organization, url, events=None):
+    endpoint, secret = webhook_endpoint_create(
+        actor=key_admin(), organization=organization, url=url, events=events
+    )
+    return endpoint, secret
+
+
+def test_a_new_referral_is_posted_signed_to_the_receivers_webhook(
+    orgs, alice, case, receiver, django_capture_on_commit_callbacks
+):
+    # the agency registers its webhook through the API and keeps the secret
+    rsud = client_for(orgs["rsud"])
+    created = rsud.post(
+        "/api/v1/webhooks/", {"url": receiver.url, "events": ["new_referral"]}, "application/json"
+    )
+    assert created.status_code == 201
+    secret = created.json()["secret"]
+    assert "secret" not in rsud.get("/api/v1/webhooks/").json()[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = send(alice, case, orgs["rsud"])
+
+    [(headers, body)] = receiver.received
+    assert headers["x-pmks-event"] == "new_referral"
+    assert headers["content-type"] == "application/json"
+    assert webhooks.verify_signature(secret, headers["x-pmks-signature"], body)
+    assert not webhooks.verify_signature("whsec_wrong", headers["x-pmks-signature"], body)
+    payload = json.loads(body)
+    assert payload["referral"]["id"] == referral.pk
+    assert payload["referral"]["to_org"] == "rsud-aws"
+    assert payload["id"] == headers["x-pmks-delivery"]
+    assert "beneficiary" not in payload["referral"]  # no personal data in webhooks
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("succeeded", 1, 200)
+    assert delivery.delivered_at is not None
+
+
+def test_the_signature_is_hmac_sha256_of_timestamp_dot_body():
+    header = webhooks.sign("whsec_x", 1_700_000_000, b'{"a":1}')
+    import hashlib
+    import hmac
+
+    expected = hmac.new(b"whsec_x", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
+    assert header == f"t=1700000000,v1={expected}"
+    # an old timestamp is refused by the receiver's check
+    assert not webhooks.verify_signature("whsec_x", header, b'{"a":1}')
+    fresh = webhooks.sign("whsec_x", int(time.time()), b'{"a":1}')
+    assert webhooks.verify_signature("whsec_x", fresh, b'{"a":1}')
+    assert not webhooks.verify_signature("whsec_x", fresh, b'{"a":2}')
+
+
+def test_a_failed_delivery_is_retried_until_it_succeeds(
+    orgs, alice, case, receiver, django_capture_on_commit_callbacks
+):
+    register(orgs["rsud"], receiver.url)
+    receiver.plan[:] = [500, 503]  # the agency's system is down twice, then up
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send(alice, case, orgs["rsud"])
+
+    assert len(receiver.received) == 3
+    ids = {headers["x-pmks-delivery"] for headers, _ in receiver.received}
+    assert len(ids) == 1  # the same delivery id on every attempt
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("succeeded", 3, 200)
+    assert delivery.last_error == ""
+
+
+def test_a_delivery_gives_up_after_the_maximum_attempts(
+    orgs, alice, case, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    register(orgs["rsud"], receiver.url)
+    receiver.plan[:] = [500] * 10
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send(alice, case, orgs["rsud"])
+
+    assert len(receiver.received) == 3
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
+    assert (delivery.response_code, delivery.last_error) == (500, "HTTP 500")
+    assert delivery.next_attempt_at is None
+
+
+def test_an_unreachable_endpoint_is_recorded_with_the_error(
+    orgs, alice, case, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    register(orgs["rsud"], "http://127.0.0.1:9/nobody-listens")
+    with celery_inline(), django_capture_on_commit_callbacks(execute=True):
+        send(alice, case, orgs["rsud"])
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.response_code is None
+    assert delivery.last_error
+
+
+def test_the_backoff_doubles_and_is_capped(settings):
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 30
+    settings.WEBHOOK_RETRY_MAX_SECONDS = 200
+    assert [webhooks.backoff_seconds(n) for n in (1, 2, 3, 4, 5)] == [30, 60, 120, 200, 200]
+
+
+def test_a_decision_reaches_both_the_sender_and_the_receiver(
+    orgs, alice, agnes, case, receiver, django_capture_on_commit_callbacks
+):
+    register(orgs["rsud"], receiver.url, ["decision"])
+    register(orgs["samarinda"], receiver.url + "?office", ["decision"])
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = send(alice, case, orgs["rsud"])
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_accept(actor=agnes, referral=referral)
+    assert receiver.events() == ["decision", "decision"]
+    assert set(WebhookDelivery.objects.values_list("organization__code", flat=True)) == {
+        "rsud-aws",
+        "dinsos-samarinda",
+    }
+
+
+def test_a_message_goes_to_the_other_side_only(
+    orgs, alice, agnes, case, receiver, django_capture_on_commit_callbacks
+):
+    register(orgs["rsud"], receiver.url, ["message"])
+    register(orgs["samarinda"], receiver.url, ["message"])
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = send(alice, case, orgs["rsud"])
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_message_post(actor=agnes, referral=referral, body="Jadwal Senin.")
+    assert [d.organization.code for d in WebhookDelivery.objects.all()] == ["dinsos-samarinda"]
+
+
+def test_unsubscribed_or_inactive_endpoints_get_nothing(
+    orgs, alice, case, receiver, django_capture_on_commit_callbacks
+):
+    register(orgs["rsud"], receiver.url, ["overdue"])
+    inactive, _ = register(orgs["rsud"], receiver.url)
+    WebhookEndpoint.objects.filter(pk=inactive.pk).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        send(alice, case, orgs["rsud"])
+    assert receiver.received == []
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_an_organization_sees_only_its_own_deliveries(
+    orgs, alice, case, receiver, django_capture_on_commit_callbacks
+):
+    register(orgs["rsud"], receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        send(alice, case, orgs["rsud"])
+    mine = client_for(orgs["rsud"]).get("/api/v1/webhooks/deliveries/").json()["results"]
+    assert [(d["event"], d["status"], d["attempts"]) for d in mine] == [
+        ("new_referral", "succeeded", 1)
+    ]
+    assert client_for(orgs["ppa"]).get("/api/v1/webhooks/deliveries/").json()["results"] == []
+
+
+def test_registering_checks_the_url_and_the_events(orgs):
+    rsud = client_for(orgs["rsud"])
+    response = rsud.post(
+        "/api/v1/webhooks/", {"url": "ftp://x.example", "events": ["birthday"]}, "application/json"
+    )
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"url", "events.0"}
+
+
+def test_another_organization_cannot_deactivate_a_webhook(orgs):
+    endpoint, _ = register(orgs["rsud"], "https://simrs.example/hook")
+    assert client_for(orgs["ppa"]).delete(f"/api/v1/webhooks/{endpoint.pk}/").status_code == 404
+    assert client_for(orgs["rsud"]).delete(f"/api/v1/webhooks/{endpoint.pk}/").status_code == 204
+    assert not WebhookEndpoint.objects.get(pk=endpoint.pk).is_active
+
+
+def test_a_caseworker_session_may_not_register_webhooks(alice):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice)
+    response = client.post(
+        "/api/v1/webhooks/", {"url": "https://x.example/hook"}, "application/json"
+    )
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "not_allowed"
+
+
+def test_without_a_worker_a_failed_delivery_waits_for_the_retry_sweep(
+    orgs, alice, case, django_capture_on_commit_callbacks
+):
+    """The embedded default runs tasks inline: no countdown, the beat sweep retries."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from api.tasks import retry_due_webhooks
+    from pmks.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    try:
+        with WebhookReceiver() as receiver:
+            register(orgs["rsud"], receiver.url)
+            receiver.plan[:] = [500]
+            with django_capture_on_commit_callbacks(execute=True):
+                send(alice, case, orgs["rsud"])
+            delivery = WebhookDelivery.objects.get()
+            assert (delivery.status, delivery.attempts) == (DeliveryStatus.RETRYING, 1)
+            assert retry_due_webhooks() == 0  # not due yet
+            WebhookDelivery.objects.update(next_attempt_at=timezone.now() - dt.timedelta(hours=1))
+            assert retry_due_webhooks() == 1
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = before
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
+    assert len(receiver.received) == 2
