@@ -12,4 +12,10 @@ def home_context(user: Any) -> dict[str, Any]:
         Role.AGENCY_STAFF: "home/agency.html",
         Role.ADMIN: "home/admin.html",
     }
-    return {"template": templates.get(user.role, "home/admin.html")}
+    context: dict[str, Any] = {"template": templates.get(user.role, "home/admin.html")}
+    if user.role in (Role.CASEWORKER, Role.SUPERVISOR):  # cases: home blocks
+        from cases.selectors import caseworker_home, supervisor_home
+
+        blocks = caseworker_home if user.role == Role.CASEWORKER else supervisor_home
+        context["cases_home"] = blocks(user)
+    return context

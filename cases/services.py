@@ -72,6 +72,15 @@ def _require_case_writer(actor: User, case: Case) -> None:
         raise NotAllowed(_("Anda tidak dapat mengubah kasus ini."))
 
 
+def _locked(case: Case) -> Case:
+    """The case as saved now, locked for this transaction (the caller's copy may be stale)."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("beneficiary", "primary_category", "owner_org", "assigned_to")
+        .get(pk=case.pk)
+    )
+
+
 def _claim_version(model: type[models.Model], pk: int, expected: int) -> bool:
     """Conditional UPDATE: bump the version only if it is still `expected`."""
     return (
@@ -918,6 +927,7 @@ def assessment_record(
     *, actor: User, case: Case, needs: Iterable[str], risk_level: str, notes: str = ""
 ) -> Assessment:
     """Record an assessment. A case still "open" moves to "assessment"."""
+    case = _locked(case)
     _require_case_writer(actor, case)
     needs = list(dict.fromkeys(needs))
     unknown = [n for n in needs if n not in Need.values]
@@ -976,6 +986,7 @@ def service_delivery_add(
     outcome: str = "",
 ) -> ServiceDelivery:
     """A caseworker records a service on their case (checks, then service_delivery_create)."""
+    case = _locked(case)
     _require_case_writer(actor, case)
     if case.status not in ACTIVE_STATUSES:
         raise TransitionNotAllowed(_("Layanan hanya dapat dicatat pada kasus yang aktif."))

@@ -1,0 +1,323 @@
+"""Forms of the beneficiary and case pages. They check input types only; the
+rules (NIK, duplicates, transitions, versions) are in cases/services.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, User
+from cases.models import (
+    Beneficiary,
+    Case,
+    ClosureReason,
+    LegalBasis,
+    Need,
+    NikAbsentReason,
+    PmksCategory,
+    Priority,
+    RiskLevel,
+    ServiceDelivery,
+    ServiceStatus,
+    ServiceType,
+    Sex,
+)
+from cases.services import BENEFICIARY_FIELDS
+from regions.models import Level, Region
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+EMPTY = [("", "—")]
+
+
+def _region_pk(form: forms.Form, name: str) -> str | None:
+    if form.is_bound:
+        value = form.data.get(form.add_prefix(name))
+    else:
+        value = form.initial.get(name)
+        value = getattr(value, "pk", value)
+    return str(value) if value not in (None, "") else None
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BeneficiaryForm(forms.Form):
+    nik = forms.CharField(
+        label=_("NIK"),
+        required=False,
+        max_length=24,
+        help_text=_("16 digit. Kosongkan bila tidak ada, lalu pilih alasannya."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    nik_absent_reason = forms.ChoiceField(
+        label=_("Alasan tanpa NIK"), choices=EMPTY + NikAbsentReason.choices, required=False
+    )
+    no_kk = forms.CharField(
+        label=_("No. KK"),
+        required=False,
+        max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    full_name = forms.CharField(label=_("Nama lengkap"), max_length=150)
+    sex = forms.ChoiceField(
+        label=_("Jenis kelamin"),
+        choices=[("", _("— dari NIK —"))] + Sex.choices,
+        required=False,
+    )
+    birth_date = forms.DateField(label=_("Tanggal lahir"), required=False, widget=DATE)
+    birth_date_estimated = forms.BooleanField(label=_("Tanggal lahir perkiraan"), required=False)
+    birth_place = forms.CharField(label=_("Tempat lahir"), required=False, max_length=100)
+    regency = forms.ModelChoiceField(
+        label=_("Kabupaten/kota domisili"),
+        queryset=Region.objects.filter(level=Level.REGENCY).order_by("code"),
+        empty_label="—",
+    )
+    district = forms.ModelChoiceField(
+        label=_("Kecamatan"), queryset=Region.objects.none(), required=False, empty_label="—"
+    )
+    village = forms.ModelChoiceField(
+        label=_("Desa/kelurahan"), queryset=Region.objects.none(), required=False, empty_label="—"
+    )
+    address = forms.CharField(label=_("Alamat"), required=False, max_length=300)
+    phone = forms.CharField(label=_("Telepon"), required=False, max_length=40)
+    has_disability = forms.BooleanField(label=_("Penyandang disabilitas"), required=False)
+    disability_note = forms.CharField(
+        label=_("Keterangan disabilitas"), required=False, max_length=200
+    )
+    legal_basis = forms.ChoiceField(
+        label=_("Dasar pemrosesan data (UU PDP)"), choices=EMPTY + LegalBasis.choices
+    )
+    consent_note = forms.CharField(
+        label=_("Keterangan persetujuan"),
+        required=False,
+        max_length=300,
+        help_text=_("Siapa yang memberi persetujuan dan kapan, atau dasar hukumnya."),
+    )
+    nik_mismatch_confirmed = forms.BooleanField(
+        label=_("Data yang saya isi sudah benar walaupun berbeda dengan NIK"), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        regency = _region_pk(self, "regency")
+        district = _region_pk(self, "district")
+        if regency:
+            self.fields["district"].queryset = Region.objects.filter(
+                level=Level.DISTRICT, parent_id=regency
+            ).order_by("code")
+        if district:
+            self.fields["village"].queryset = Region.objects.filter(
+                level=Level.VILLAGE, parent_id=district
+            ).order_by("code")
+
+    @classmethod
+    def initial_for(cls, beneficiary: Beneficiary) -> dict[str, Any]:
+        initial = {name: getattr(beneficiary, name) for name in BENEFICIARY_FIELDS}
+        initial.pop("region")
+        initial["nik"] = beneficiary.nik or ""
+        initial["regency"] = beneficiary.regency_id
+        initial["district"] = beneficiary.district_id
+        if beneficiary.region.level == Level.VILLAGE:
+            initial["village"] = beneficiary.region_id
+        initial["version"] = beneficiary.version
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        regency, district, village = data.get("regency"), data.get("district"), data.get("village")
+        if district and regency and district.parent_id != regency.pk:
+            self.add_error("district", _("Kecamatan ini tidak berada di kabupaten/kota itu."))
+        if village and district and village.parent_id != district.pk:
+            self.add_error("village", _("Desa/kelurahan ini tidak berada di kecamatan itu."))
+        data["region"] = village or district or regency
+        return data
+
+    def service_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data.get(name) for name in BENEFICIARY_FIELDS}
+        data["nik_mismatch_confirmed"] = self.cleaned_data.get("nik_mismatch_confirmed")
+        return data
+
+    @property
+    def has_nik_mismatch(self) -> bool:
+        return self.has_error("sex", "nik_mismatch") or self.has_error("birth_date", "nik_mismatch")
+
+
+class CaseOpenForm(forms.Form):
+    primary_category = forms.ModelChoiceField(
+        label=_("Kategori PMKS utama"), queryset=PmksCategory.objects.all(), empty_label="—"
+    )
+    other_categories = forms.ModelMultipleChoiceField(
+        label=_("Kategori PMKS lain"),
+        queryset=PmksCategory.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    priority = forms.ChoiceField(label=_("Prioritas"), choices=Priority.choices, initial="normal")
+    summary = forms.CharField(
+        label=_("Ringkasan masalah"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    assigned_to = forms.ModelChoiceField(
+        label=_("Pekerja sosial"), queryset=User.objects.none(), required=False, empty_label="—"
+    )
+
+    def __init__(self, *args: Any, assignees: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if assignees is not None:
+            self.fields["assigned_to"].queryset = assignees
+        else:
+            del self.fields["assigned_to"]
+
+
+class CaseEditForm(VersionedForm):
+    primary_category = forms.ModelChoiceField(
+        label=_("Kategori PMKS utama"), queryset=PmksCategory.objects.all(), empty_label="—"
+    )
+    other_categories = forms.ModelMultipleChoiceField(
+        label=_("Kategori PMKS lain"),
+        queryset=PmksCategory.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    priority = forms.ChoiceField(label=_("Prioritas"), choices=Priority.choices)
+    summary = forms.CharField(
+        label=_("Ringkasan masalah"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    @classmethod
+    def initial_for(cls, case: Case, other_categories: list[PmksCategory]) -> dict[str, Any]:
+        return {
+            "primary_category": case.primary_category_id,
+            "other_categories": [c.pk for c in other_categories],
+            "priority": case.priority,
+            "summary": case.summary,
+            "version": case.version,
+        }
+
+
+class AssessmentForm(forms.Form):
+    needs = forms.MultipleChoiceField(
+        label=_("Kebutuhan"),
+        choices=Need.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    risk_level = forms.ChoiceField(
+        label=_("Tingkat risiko"), choices=RiskLevel.choices, widget=forms.RadioSelect
+    )
+    notes = forms.CharField(
+        label=_("Catatan asesmen"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _provider_choices() -> Any:
+    return Organization.objects.filter(is_active=True).order_by("name")
+
+
+class ServiceForm(forms.Form):
+    service_type = forms.ModelChoiceField(
+        label=_("Jenis layanan"), queryset=ServiceType.objects.all(), empty_label="—"
+    )
+    provider_org = forms.ModelChoiceField(
+        label=_("Penyedia layanan"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("— kantor sendiri/lainnya —"),
+    )
+    provider_name = forms.CharField(
+        label=_("Penyedia lain (bila tidak ada di daftar)"), required=False, max_length=200
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=ServiceStatus.choices, initial=ServiceStatus.PLANNED
+    )
+    start_date = forms.DateField(label=_("Tanggal mulai"), required=False, widget=DATE)
+    end_date = forms.DateField(label=_("Tanggal selesai"), required=False, widget=DATE)
+    outcome = forms.CharField(
+        label=_("Hasil"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider_org"].queryset = _provider_choices()
+
+
+class ServiceUpdateForm(VersionedForm):
+    status = forms.ChoiceField(label=_("Status"), choices=ServiceStatus.choices)
+    start_date = forms.DateField(label=_("Tanggal mulai"), required=False, widget=DATE)
+    end_date = forms.DateField(label=_("Tanggal selesai"), required=False, widget=DATE)
+    outcome = forms.CharField(
+        label=_("Hasil"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    @classmethod
+    def initial_for(cls, service: ServiceDelivery) -> dict[str, Any]:
+        return {
+            "status": service.status,
+            "start_date": service.start_date,
+            "end_date": service.end_date,
+            "outcome": service.outcome,
+            "version": service.version,
+        }
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Catatan"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Berkas"))
+    description = forms.CharField(label=_("Keterangan"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        accept = ",".join(sorted(settings.ATTACHMENT_ALLOWED_TYPES))
+        self.fields["file"].widget.attrs["accept"] = accept
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.CharField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Alasan/catatan"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    closure_reason = forms.ChoiceField(
+        label=_("Alasan penutupan"), choices=EMPTY + ClosureReason.choices, required=False
+    )
+
+
+class AssignForm(forms.Form):
+    cases = forms.ModelMultipleChoiceField(queryset=Case.objects.none())
+    assignee = forms.ModelChoiceField(
+        label=_("Tugaskan kepada"), queryset=User.objects.none(), empty_label="—"
+    )
+
+    def __init__(self, *args: Any, cases: Any, assignees: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = cases
+        self.fields["assignee"].queryset = assignees
+        self.fields["assignee"].label_from_instance = lambda user: (
+            f"{user.display_name} — {user.organization.name}"
+        )
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (or on top)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            if field == "region":
+                target = "regency"
+            for item in errors:
+                form.add_error(target, item)
+    else:
+        form.add_error(None, error)

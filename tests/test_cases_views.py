@@ -1,0 +1,641 @@
+"""The registry and case pages for each persona: own office works, another
+regency and agency staff get 404, the provincial supervisor reads only."""
+
+import datetime as dt
+
+import pytest
+from auditlog.models import LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services
+from cases.factories import BeneficiaryFactory, CaseFactory
+from cases.models import Beneficiary, Case, CaseStatus, EventKind
+from cases.testing import (  # noqa: F401  (fixtures used by name)
+    category_fixture,
+    fast_password_hashing_fixture,
+    make_nik,
+    other_category_fixture,
+    person_data,
+    samarinda_case_fixture,
+    shelter_fixture,
+)
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture
+def world(settings, tmp_path, orgs, alice, shelter):
+    """A Samarinda case with a service and an attachment."""
+    settings.MEDIA_ROOT = tmp_path
+    case = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)
+    service = services.service_delivery_add(actor=alice, case=case, service_type=shelter)
+    attachment = services.attachment_add(
+        actor=alice, case=case, uploaded_file=SimpleUploadedFile("surat.pdf", PDF)
+    )
+    case.refresh_from_db()
+    return {"case": case, "service": service, "attachment": attachment}
+
+
+def urls(world):
+    case, person = world["case"], world["case"].beneficiary
+    service, attachment = world["service"], world["attachment"]
+    return {
+        "case_list": ("get", reverse("cases:case_list"), {}),
+        "approval_queue": ("get", reverse("cases:approval_queue"), {}),
+        "register": ("get", reverse("cases:beneficiary_register"), {}),
+        "region_options": ("get", reverse("cases:region_options") + "?regency=1", {}),
+        "nik_check": ("get", reverse("cases:nik_check") + "?nik=6472015705900003", {}),
+        "case_detail": ("get", reverse("cases:case_detail", args=[case.pk]), {}),
+        "case_edit": ("get", reverse("cases:case_edit", args=[case.pk]), {}),
+        "case_open": ("get", reverse("cases:case_create_for", args=[person.pk]), {}),
+        "transition": (
+            "post",
+            reverse("cases:case_transition", args=[case.pk]),
+            {"to_status": "assessment", "version": case.version},
+        ),
+        "note": ("post", reverse("cases:case_note", args=[case.pk]), {"text": "Catatan"}),
+        "assessment": ("get", reverse("cases:assessment_create", args=[case.pk]), {}),
+        "service_create": ("get", reverse("cases:service_create", args=[case.pk]), {}),
+        "service_update": (
+            "get",
+            reverse("cases:service_update", args=[case.pk, service.pk]),
+            {},
+        ),
+        "upload": ("get", reverse("cases:attachment_upload", args=[case.pk]), {}),
+        "download": (
+            "get",
+            reverse("cases:attachment_download", args=[case.pk, attachment.pk]),
+            {},
+        ),
+        "beneficiary_detail": ("get", reverse("cases:beneficiary_detail", args=[person.pk]), {}),
+        "beneficiary_edit": ("get", reverse("cases:beneficiary_edit", args=[person.pk]), {}),
+    }
+
+
+# Expected status per view for each persona. 404: outside scope or not their page;
+# 403: visible but read-only (provincial supervisor); 302: a POST that worked.
+MATRIX = {
+    #                     alice  bob  sari  prov  agnes
+    "case_list": (200, 200, 200, 200, 404),
+    "approval_queue": (404, 404, 200, 200, 404),
+    "register": (200, 200, 200, 403, 404),
+    "region_options": (200, 200, 200, 200, 404),
+    "nik_check": (200, 200, 200, 200, 404),
+    "case_detail": (200, 404, 200, 200, 404),
+    "case_edit": (200, 404, 200, 403, 404),
+    "case_open": (200, 404, 200, 403, 404),
+    "transition": (302, 404, 302, 403, 404),
+    "note": (302, 404, 302, 403, 404),
+    "assessment": (200, 404, 200, 403, 404),
+    "service_create": (200, 404, 200, 403, 404),
+    "service_update": (200, 404, 200, 403, 404),
+    "upload": (200, 404, 200, 403, 404),
+    "download": (200, 404, 200, 200, 404),
+    "beneficiary_detail": (200, 404, 200, 200, 404),
+    "beneficiary_edit": (200, 404, 200, 403, 404),
+}
+PERSONAS = ("alice", "bob", "sari", "prov", "agnes")
+
+
+@pytest.mark.parametrize("view", sorted(MATRIX))
+def test_every_view_for_every_persona(request, client, world, view):
+    method, url, data = urls(world)[view]
+    for persona, expected in zip(PERSONAS, MATRIX[view], strict=True):
+        client.force_login(request.getfixturevalue(persona))
+        response = getattr(client, method)(url, data)
+        assert response.status_code == expected, (view, persona, response.status_code)
+
+
+@pytest.mark.parametrize("view", sorted(MATRIX))
+def test_anonymous_users_are_sent_to_the_login_page(client, world, view):
+    method, url, data = urls(world)[view]
+    response = getattr(client, method)(url, data)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# --- registration ------------------------------------------------------------------
+
+
+def form_data(regions, **overrides):
+    data = {
+        "nik": make_nik(female=True),
+        "full_name": "Siti Rahmawati",
+        "sex": "F",
+        "birth_date": "1990-05-17",
+        "regency": regions["64.72"].pk,
+        "legal_basis": "consent",
+        "consent_note": "Ybs., lisan",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_registering_a_person_leads_to_opening_their_case(client, alice, regions):
+    client.force_login(alice)
+    response = client.post(reverse("cases:beneficiary_register"), form_data(regions))
+    person = Beneficiary.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:case_create_for", args=[person.pk])
+
+
+def test_a_duplicate_nik_links_to_the_person_in_scope(client, alice, regions):
+    client.force_login(alice)
+    client.post(reverse("cases:beneficiary_register"), form_data(regions))
+    person = Beneficiary.objects.get()
+    response = client.post(
+        reverse("cases:beneficiary_register"), form_data(regions, full_name="Siti R")
+    )
+    assert response.status_code == 200
+    assert reverse("cases:beneficiary_detail", args=[person.pk]) in response.text
+    assert Beneficiary.objects.count() == 1
+
+
+def test_a_duplicate_nik_out_of_scope_names_the_office_but_no_personal_data(
+    client, alice, bob, regions, orgs
+):
+    orgs["samarinda"].email = "dinsos@samarinda.go.id"
+    orgs["samarinda"].save()
+    client.force_login(alice)
+    client.post(reverse("cases:beneficiary_register"), form_data(regions, address="Jl. Rahasia"))
+    person = Beneficiary.objects.get()
+    client.logout()  # another browser: nothing of Alice's session carries over
+    client.force_login(bob)
+    response = client.post(
+        reverse("cases:beneficiary_register"),
+        form_data(regions, full_name="Orang Lain", regency=regions["64.71"].pk),
+    )
+    text = response.text
+    assert "Dinas Sosial Kota Samarinda" in text
+    assert "dinsos@samarinda.go.id" in text
+    assert reverse("cases:beneficiary_detail", args=[person.pk]) not in text
+    assert "Siti Rahmawati" not in text
+    assert "Jl. Rahasia" not in text
+
+
+def test_likely_matches_are_listed_and_a_new_person_is_confirmed(client, alice, regions, orgs):
+    existing = BeneficiaryFactory(
+        full_name="Rudi Hartono",
+        birth_date=dt.date(1980, 1, 1),
+        registered_by_org=orgs["samarinda"],
+    )
+    client.force_login(alice)
+    data = form_data(
+        regions,
+        nik="",
+        nik_absent_reason="street",
+        full_name="Rudi Hartono",
+        sex="M",
+        birth_date="1981-03-03",
+    )
+    response = client.post(reverse("cases:beneficiary_register"), data)
+    assert 'data-testid="likely-matches"' in response.text
+    assert reverse("cases:case_create_for", args=[existing.pk]) in response.text
+    assert Beneficiary.objects.count() == 1
+    response = client.post(reverse("cases:beneficiary_register"), {**data, "confirm_new": "1"})
+    assert response.status_code == 302
+    assert Beneficiary.objects.count() == 2
+
+
+def test_a_nik_contradicting_the_typed_sex_is_shown_with_a_confirmation(client, alice, regions):
+    client.force_login(alice)
+    response = client.post(reverse("cases:beneficiary_register"), form_data(regions, sex="M"))
+    assert "digit 7–12 (tanggal lahir) menunjukkan Perempuan" in response.text
+    assert 'name="nik_mismatch_confirmed"' in response.text
+    assert not Beneficiary.objects.exists()
+    response = client.post(
+        reverse("cases:beneficiary_register"),
+        form_data(regions, sex="M", nik_mismatch_confirmed="on"),
+    )
+    assert response.status_code == 302
+
+
+def test_the_live_nik_check_names_the_wrong_digits(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("cases:nik_check"), {"nik": "6472019905900003"})
+    assert "Digit 7–12 (tanggal lahir)" in response.text
+    response = client.get(reverse("cases:nik_check"), {"nik": "6472015705900003", "sex": "M"})
+    assert "17-05-1990" in response.text
+    assert "Tidak sesuai dengan NIK" in response.text
+
+
+def test_the_kecamatan_list_follows_the_chosen_kabupaten(client, alice, regions):
+    from regions.models import Region
+
+    Region.objects.create(
+        code="64.72.02", name="Sungai Kunjang", level="district", parent=regions["64.72"]
+    )
+    Region.objects.create(
+        code="64.71.01", name="Balikpapan Timur", level="district", parent=regions["64.71"]
+    )
+    client.force_login(alice)
+    response = client.get(reverse("cases:region_options"), {"regency": regions["64.72"].pk})
+    assert "Sungai Kunjang" in response.text
+    assert "Balikpapan Timur" not in response.text
+    assert 'id="id_village" hx-swap-oob' in response.text
+
+
+# --- pages -------------------------------------------------------------------------
+
+
+def test_viewing_a_person_or_a_case_is_logged_with_who(client, alice, samarinda_case):
+    client.force_login(alice)
+    client.get(reverse("cases:case_detail", args=[samarinda_case.pk]))
+    client.get(reverse("cases:beneficiary_detail", args=[samarinda_case.beneficiary_id]))
+    entries = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=alice)
+    assert {e.content_type.model for e in entries} == {"case", "beneficiary"}
+    assert {e.object_id for e in entries} == {samarinda_case.pk, samarinda_case.beneficiary_id}
+
+
+def test_supervisors_see_the_change_history_and_caseworkers_do_not(
+    client, alice, sari, samarinda_case
+):
+    person = samarinda_case.beneficiary
+    person.phone = "0811 000"
+    person.save()
+    url = reverse("cases:beneficiary_detail", args=[person.pk])
+    client.force_login(alice)
+    assert "Riwayat perubahan" not in client.get(url).text
+    client.force_login(sari)
+    text = client.get(url).text
+    assert "Riwayat perubahan" in text
+    assert "0811 000" in text
+
+
+def test_a_childs_page_carries_the_sensitive_data_badge(client, alice, orgs):
+    child = BeneficiaryFactory(
+        registered_by_org=orgs["samarinda"],
+        birth_date=timezone.localdate() - dt.timedelta(days=365 * 9),
+    )
+    adult = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
+    client.force_login(alice)
+    assert (
+        "Data anak — sensitif"
+        in client.get(reverse("cases:beneficiary_detail", args=[child.pk])).text
+    )
+    assert (
+        "Data anak — sensitif"
+        not in client.get(reverse("cases:beneficiary_detail", args=[adult.pk])).text
+    )
+
+
+def test_the_household_lists_only_members_the_user_may_see(client, alice, orgs):
+    kk = "6472012003150007"
+    person = BeneficiaryFactory(registered_by_org=orgs["samarinda"], no_kk=kk)
+    BeneficiaryFactory(full_name="Anak Satu", registered_by_org=orgs["samarinda"], no_kk=kk)
+    BeneficiaryFactory(full_name="Kakak Jauh", registered_by_org=orgs["balikpapan"], no_kk=kk)
+    client.force_login(alice)
+    text = client.get(reverse("cases:beneficiary_detail", args=[person.pk])).text
+    assert "Anak Satu" in text
+    assert "Kakak Jauh" not in text
+
+
+def test_the_provincial_supervisor_sees_the_case_without_action_buttons(
+    client, prov, samarinda_case
+):
+    client.force_login(prov)
+    text = client.get(reverse("cases:case_detail", args=[samarinda_case.pk])).text
+    assert samarinda_case.number in text
+    for action in ("cases:case_transition", "cases:case_note", "cases:case_edit"):
+        assert reverse(action, args=[samarinda_case.pk]) not in text
+    assert "Ajukan penutupan" not in text
+
+
+def test_the_case_page_offers_only_the_allowed_moves(client, alice, samarinda_case):
+    client.force_login(alice)
+    text = client.get(reverse("cases:case_detail", args=[samarinda_case.pk])).text
+    assert "Mulai asesmen" in text
+    assert "Ajukan penutupan" in text
+    assert "Setujui penutupan" not in text
+    assert "Mulai pemantauan" not in text
+
+
+def test_a_status_move_by_htmx_swaps_the_page_in_place(client, alice, samarinda_case):
+    client.force_login(alice)
+    response = client.post(
+        reverse("cases:case_transition", args=[samarinda_case.pk]),
+        {"to_status": "assessment", "version": samarinda_case.version},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert 'id="case-page"' in response.text
+    samarinda_case.refresh_from_db()
+    assert samarinda_case.status == CaseStatus.ASSESSMENT
+
+
+def test_a_move_from_a_stale_page_is_refused_with_a_message(client, alice, amir, samarinda_case):
+    seen = samarinda_case.version
+    services.case_transition(actor=amir, case=samarinda_case, to_status="assessment")
+    client.force_login(alice)
+    response = client.post(
+        reverse("cases:case_transition", args=[samarinda_case.pk]),
+        {"to_status": "closure_requested", "closure_reason": "moved", "version": seen},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "baru saja diubah orang lain" in response.text
+    samarinda_case.refresh_from_db()
+    assert samarinda_case.status == CaseStatus.ASSESSMENT
+
+
+def test_a_note_by_htmx_returns_the_timeline_with_it(client, alice, samarinda_case):
+    client.force_login(alice)
+    response = client.post(
+        reverse("cases:case_note", args=[samarinda_case.pk]),
+        {"text": "Ditemui di Pasar Segiri"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert 'id="timeline"' in response.text
+    assert "Ditemui di Pasar Segiri" in response.text
+    assert samarinda_case.events.filter(kind=EventKind.NOTE).count() == 1
+
+
+def test_an_edit_over_a_newer_version_shows_the_differences_and_keeps_the_input(
+    client, alice, amir, samarinda_case, category
+):
+    seen = samarinda_case.version
+    services.case_update(
+        actor=amir, case=samarinda_case, expected_version=seen, data={"summary": "Versi Amir"}
+    )
+    client.force_login(alice)
+    response = client.post(
+        reverse("cases:case_edit", args=[samarinda_case.pk]),
+        {
+            "primary_category": category.pk,
+            "priority": "high",
+            "summary": "Versi Alice yang panjang",
+            "version": seen,
+        },
+    )
+    assert response.status_code == 200
+    text = response.text
+    assert 'data-testid="version-conflict"' in text
+    assert "Versi Amir" in text  # what is saved now
+    assert text.count("Versi Alice yang panjang") >= 2  # in the table and still in the form
+    assert f'name="version" value="{seen + 1}"' in text
+    samarinda_case.refresh_from_db()
+    assert samarinda_case.summary == "Versi Amir"
+    # Having seen the differences, saving again keeps Alice's version.
+    response = client.post(
+        reverse("cases:case_edit", args=[samarinda_case.pk]),
+        {
+            "primary_category": category.pk,
+            "priority": "high",
+            "summary": "Versi Alice yang panjang",
+            "version": seen + 1,
+        },
+    )
+    assert response.status_code == 302
+    samarinda_case.refresh_from_db()
+    assert samarinda_case.summary == "Versi Alice yang panjang"
+
+
+def test_a_beneficiary_edit_over_a_newer_version_loses_nothing(client, alice, amir, regions, orgs):
+    person = services.beneficiary_register(
+        actor=alice,
+        data={
+            "nik": make_nik(female=True),
+            "full_name": "Siti Rahmawati",
+            "region": regions["64.72"],
+            "legal_basis": "public_task",
+        },
+    )
+    data = form_data(regions, phone="0812 9999", version=1, legal_basis="public_task")
+    services.beneficiary_update(
+        actor=amir,
+        beneficiary=person,
+        expected_version=1,
+        data=person_data(regions, phone="0812 1111", legal_basis="public_task"),
+    )
+    client.force_login(alice)
+    response = client.post(reverse("cases:beneficiary_edit", args=[person.pk]), data)
+    text = response.text
+    assert 'data-testid="version-conflict"' in text
+    assert "0812 1111" in text
+    assert 'value="0812 9999"' in text
+
+
+def test_a_service_update_over_a_newer_version_loses_nothing(client, alice, amir, world):
+    service = world["service"]
+    services.service_delivery_update(
+        actor=amir, service=service, expected_version=1, data={"status": "ongoing"}
+    )
+    client.force_login(alice)
+    response = client.post(
+        reverse("cases:service_update", args=[world["case"].pk, service.pk]),
+        {"status": "cancelled", "outcome": "Menolak tinggal di shelter", "version": 1},
+    )
+    assert 'data-testid="version-conflict"' in response.text
+    assert "Menolak tinggal di shelter" in response.text
+    service.refresh_from_db()
+    assert service.status == "ongoing"
+
+
+def test_the_download_is_an_attachment_that_browsers_do_not_sniff(client, alice, world):
+    client.force_login(alice)
+    response = client.get(
+        reverse("cases:attachment_download", args=[world["case"].pk, world["attachment"].pk])
+    )
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert 'filename="surat.pdf"' in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_an_attachment_of_another_case_is_not_reachable_through_this_one(
+    client, alice, world, orgs
+):
+    other = CaseFactory(owner_org=orgs["samarinda"])
+    client.force_login(alice)
+    response = client.get(
+        reverse("cases:attachment_download", args=[other.pk, world["attachment"].pk])
+    )
+    assert response.status_code == 404
+
+
+def test_a_rejected_upload_says_why(client, alice, world):
+    client.force_login(alice)
+    response = client.post(
+        reverse("cases:attachment_upload", args=[world["case"].pk]),
+        {"file": SimpleUploadedFile("palsu.pdf", b"\x89PNG\r\n\x1a\n....")},
+    )
+    assert response.status_code == 200
+    assert "tidak sesuai" in response.text
+
+
+# --- approval queue and reassignment -----------------------------------------------
+
+
+def test_a_supervisor_approves_from_the_queue(client, alice, sari, samarinda_case):
+    services.case_request_closure(actor=alice, case=samarinda_case, closure_reason="goals_met")
+    client.force_login(sari)
+    queue = client.get(reverse("cases:approval_queue")).text
+    assert samarinda_case.number in queue
+    samarinda_case.refresh_from_db()
+    response = client.post(
+        reverse("cases:case_transition", args=[samarinda_case.pk]),
+        {
+            "to_status": "closed",
+            "version": samarinda_case.version,
+            "next": reverse("cases:approval_queue"),
+        },
+    )
+    assert response["Location"] == reverse("cases:approval_queue")
+    samarinda_case.refresh_from_db()
+    assert samarinda_case.status == CaseStatus.CLOSED
+
+
+def test_the_provincial_queue_is_read_only(client, alice, prov, samarinda_case):
+    services.case_request_closure(actor=alice, case=samarinda_case, closure_reason="goals_met")
+    client.force_login(prov)
+    text = client.get(reverse("cases:approval_queue")).text
+    assert samarinda_case.number in text
+    assert "Setujui" not in text
+
+
+def test_a_supervisor_reassigns_selected_cases_from_the_list(client, sari, alice, amir, orgs):
+    cases = [CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice) for _ in range(3)]
+    client.force_login(sari)
+    assert 'data-testid="bulk-assign"' in client.get(reverse("cases:case_list")).text
+    response = client.post(
+        reverse("cases:case_assign"),
+        {"cases": [cases[0].pk, cases[1].pk], "assignee": amir.pk},
+    )
+    assert response.status_code == 302
+    assert list(Case.objects.order_by("pk").values_list("assigned_to", flat=True)) == [
+        amir.pk,
+        amir.pk,
+        alice.pk,
+    ]
+
+
+def test_a_caseworker_cannot_reassign_through_the_form(client, alice, amir, samarinda_case):
+    client.force_login(alice)
+    assert 'data-testid="bulk-assign"' not in client.get(reverse("cases:case_list")).text
+    client.post(reverse("cases:case_assign"), {"cases": [samarinda_case.pk], "assignee": amir.pk})
+    samarinda_case.refresh_from_db()
+    assert samarinda_case.assigned_to == alice
+
+
+def test_a_foreign_case_cannot_be_reassigned_by_another_regency(client, budi, samarinda_case):
+    from accounts.factories import UserFactory
+
+    bp_worker = UserFactory(organization=budi.organization, role="caseworker")
+    client.force_login(budi)
+    client.post(
+        reverse("cases:case_assign"), {"cases": [samarinda_case.pk], "assignee": bp_worker.pk}
+    )
+    samarinda_case.refresh_from_db()
+    assert samarinda_case.assigned_to.username == "alice"
+
+
+# --- case list filters -------------------------------------------------------------
+
+
+@pytest.fixture
+def listed(orgs, alice, amir, category, other_category, regions):
+    from regions.models import Region
+
+    ulu = Region.objects.create(
+        code="64.72.01", name="Samarinda Ulu", level="district", parent=regions["64.72"]
+    )
+    siti = BeneficiaryFactory(
+        full_name="Siti Aminah", nik=make_nik(female=True), registered_by_org=orgs["samarinda"]
+    )
+    rudi = BeneficiaryFactory(full_name="Rudi Hartono", registered_by_org=orgs["samarinda"])
+    first = CaseFactory(
+        owner_org=orgs["samarinda"],
+        beneficiary=siti,
+        assigned_to=alice,
+        priority="urgent",
+        district=ulu,
+        opened_at=timezone.now() - dt.timedelta(days=40),
+    )
+    second = CaseFactory(
+        owner_org=orgs["samarinda"],
+        beneficiary=rudi,
+        assigned_to=amir,
+        status="closed",
+        primary_category=other_category,
+    )
+    second.other_categories.add(category)
+    return {"siti": first, "rudi": second, "ulu": ulu}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {"siti", "rudi"}),
+        ({"status": "active"}, {"siti"}),
+        ({"status": "closed"}, {"rudi"}),
+        ({"priority": "urgent"}, {"siti"}),
+        ({"q": "aminah"}, {"siti"}),
+        ({"q": "6472015705900001"}, {"siti"}),
+        ({"q": "6472 0157 0590 0001"}, {"siti"}),
+        ({"category": "PMKS11"}, {"siti", "rudi"}),  # primary or secondary
+        ({"category": "PMKS24"}, {"rudi"}),
+        ({"assigned_to": "amir"}, {"rudi"}),
+        ({"district": "ulu"}, {"siti"}),
+        ({"opened_before": -30}, {"siti"}),
+        ({"opened_after": -30}, {"rudi"}),
+    ],
+)
+def test_the_case_list_filters(client, alice, amir, listed, params, expected):
+    from cases.models import PmksCategory
+
+    query = dict(params)
+    if "category" in query:
+        query["category"] = PmksCategory.objects.get(code=query["category"]).pk
+    if "assigned_to" in query:
+        query["assigned_to"] = amir.pk
+    if "district" in query:
+        query["district"] = listed["ulu"].pk
+    for key in ("opened_before", "opened_after"):
+        if key in query:
+            query[key] = (timezone.localdate() + dt.timedelta(days=query[key])).isoformat()
+    client.force_login(alice)
+    text = client.get(reverse("cases:case_list"), query).text
+    shown = {name for name, case in listed.items() if name != "ulu" and case.number in text}
+    assert shown == expected
+
+
+def test_the_case_list_pages_without_counting(client, alice, orgs):
+    for _ in range(27):
+        CaseFactory(owner_org=orgs["samarinda"])
+    client.force_login(alice)
+    first = client.get(reverse("cases:case_list"), {"status": "open"})
+    assert first.context["page"].has_next
+    assert len(first.context["page"].rows) == 25
+    second = client.get(reverse("cases:case_list"), {"status": "open", "page": 2})
+    assert not second.context["page"].has_next
+    assert len(second.context["page"].rows) == 2
+    assert "status=open&amp;page=2" in first.text
+
+
+# --- home pages --------------------------------------------------------------------
+
+
+def test_the_caseworker_home_shows_what_waits_on_them(client, alice, orgs, shelter):
+    waiting = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)
+    assessed = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)
+    services.assessment_record(actor=alice, case=assessed, needs=["food"], risk_level="low")
+    services.service_delivery_add(actor=alice, case=assessed, service_type=shelter)
+    client.force_login(alice)
+    response = client.get(reverse("home"))
+    blocks = response.context["cases_home"]
+    assert blocks["assessment_due"] == [waiting]
+    assert [s.case for s in blocks["services_to_update"]] == [assessed]
+    assert set(blocks["my_open_cases"]) == {waiting, assessed}
+    assert "Menunggu tindakan saya" in response.text
+
+
+def test_the_supervisor_home_counts_pending_approvals(client, alice, sari, samarinda_case):
+    services.case_request_closure(actor=alice, case=samarinda_case, closure_reason="moved")
+    client.force_login(sari)
+    response = client.get(reverse("home"))
+    assert response.context["cases_home"]["pending_approvals"] == 1
+    assert reverse("cases:approval_queue") in response.text
