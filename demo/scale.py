@@ -1740,6 +1740,9 @@ def verify_schema(cursor: Any, models_: list[type[models.Model]], before: Schema
         for index in historical._meta.indexes:
             if index.name not in constraints:
                 problems.append(f"{table}: index {index.name}")
+        for constraint in historical._meta.constraints:
+            if constraint.name not in constraints:
+                problems.append(f"{table}: constraint {constraint.name}")
         for model_field in historical._meta.concrete_fields:
             column = model_field.column
             covering = [c for c in constraints.values() if c["columns"][:1] == [column]]
@@ -1855,6 +1858,7 @@ def generate_scale(
     with transaction.atomic(), connection.cursor() as cursor:
         if postgres:
             cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SET LOCAL statement_timeout = 0")
             cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
             quoted = ", ".join(connection.ops.quote_name(n) for n in names)
             cursor.execute(f"LOCK TABLE {quoted} IN EXCLUSIVE MODE")
