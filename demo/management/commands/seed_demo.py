@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from demo.cases import seed_cases
 from demo.organizations import DEMO_PASSWORD, seed_organizations
 
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             logins = seed_organizations()
+            seed_cases()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         if not options["quiet_logins"]:
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
