@@ -31,12 +31,8 @@ class ReferralFilter(django_filters.FilterSet):
     urgency = django_filters.ChoiceFilter(
         label=_("Urgensi"), choices=Urgency.choices, empty_label=_("Semua urgensi")
     )
-    overdue = django_filters.TypedChoiceFilter(
-        label=_("Terlambat"),
-        choices=_YES_NO,
-        empty_label=_("Semua"),
-        coerce=lambda value: value == "true",
-        method="filter_overdue",
+    overdue = django_filters.ChoiceFilter(
+        label=_("Terlambat"), choices=_YES_NO, empty_label=_("Semua"), method="filter_overdue"
     )
     updated_since = django_filters.IsoDateTimeFilter(
         label=_("Diubah sejak"), field_name="updated_at", lookup_expr="gte"
@@ -47,9 +43,11 @@ class ReferralFilter(django_filters.FilterSet):
         fields = ["status", "kind", "urgency", "overdue", "updated_since"]
 
     def filter_overdue(self, queryset: QuerySet[Referral], name: str, value: Any) -> QuerySet:
-        if value in (None, ""):
-            return queryset
-        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+        if value == "true":
+            return queryset.filter(overdue_q())
+        if value == "false":
+            return queryset.exclude(overdue_q())
+        return queryset
 
 
 class ServiceOfferFilter(django_filters.FilterSet):

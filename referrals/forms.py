@@ -71,6 +71,7 @@ class ReferralForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "ref_%s")  # the directory search on the page has id_*
         super().__init__(*args, **kwargs)
         self.fields["to_org"].queryset = referral_target_organizations()  # type: ignore[attr-defined]
 

@@ -1,0 +1,482 @@
+"""Referral pages: scoping for every persona (404 outside), the lists with their
+filters, counts and query budgets, the referral page, actions, thread, the
+"Rujuk" page, the letter, the directory and the notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from accounts.factories import TEST_PASSWORD
+from cases.models import Case, ServiceType
+from referrals import services
+from referrals.factories import ServiceOfferFactory
+from referrals.models import Notification, Referral, ServiceOffer
+from referrals.testing import make_case, send
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def case(orgs, alice):
+    return make_case(orgs["samarinda"], assigned_to=alice, summary="Ringkasan internal kasus.")
+
+
+@pytest.fixture
+def to_rsud(case, alice, orgs):
+    return send(alice, case, orgs["rsud"])
+
+
+# --- scoping: every persona ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees"),
+    [
+        ("alice", True),  # sender's caseworker
+        ("amir", True),  # another caseworker of the sending office
+        ("sari", True),  # sending office's supervisor
+        ("agnes", True),  # receiving agency
+        ("prov", True),  # province-wide, read-only
+        ("bob", False),  # another regency
+        ("budi", False),
+        ("adam", False),  # another agency
+    ],
+)
+@pytest.mark.parametrize("page", ["referrals:detail", "referrals:letter"])
+def test_a_referral_and_its_letter_answer_404_outside_the_scope(
+    client, request, to_rsud, persona, sees, page
+):
+    user = request.getfixturevalue(persona)
+    response = client_for(client, user).get(reverse(page, args=[to_rsud.pk]))
+    assert response.status_code == (200 if sees else 404)
+
+
+@pytest.mark.parametrize("action", ["accept", "decline", "cancel", "complete", "message_post"])
+def test_posting_to_a_foreign_referral_answers_404(client, adam, to_rsud, action):
+    response = client_for(client, adam).post(
+        reverse(f"referrals:{action}", args=[to_rsud.pk]), {"reason": "x", "body": "x"}
+    )
+    assert response.status_code == 404
+    to_rsud.refresh_from_db()
+    assert to_rsud.status == "pending" and not to_rsud.messages.exists()
+
+
+def test_an_agency_sees_only_its_inbox(client, agnes, to_rsud, orgs, alice):
+    other = send(alice, make_case(orgs["samarinda"]), orgs["ppa"])
+    client_for(client, agnes)
+    inbox = client.get(reverse("referrals:inbox"))
+    assert inbox.status_code == 200
+    assert to_rsud.number in inbox.text and other.number not in inbox.text
+    for name in ("referrals:outbox", "referrals:all"):
+        assert client.get(reverse(name)).status_code == 404
+    assert client.get(reverse("referrals:create", args=[to_rsud.case_id])).status_code == 404
+    assert client.get(reverse("referrals:detail", args=[other.pk])).status_code == 404
+    assert client.get(reverse("referrals:letter", args=[other.pk])).status_code == 404
+
+
+def test_an_agency_never_opens_the_case_file(client, agnes, to_rsud):
+    assert not Case.objects.visible_to(agnes).exists()
+    try:
+        url = reverse("cases:case_detail", args=[to_rsud.case_id])
+    except NoReverseMatch:  # the cases pages are not routed on this tree
+        return
+    assert client_for(client, agnes).get(url).status_code == 404
+
+
+def test_the_receiver_sees_identity_and_summary_but_no_case_link(client, agnes, to_rsud, case):
+    response = client_for(client, agnes).get(reverse("referrals:detail", args=[to_rsud.pk]))
+    text = response.text
+    assert case.beneficiary.full_name in text
+    assert "Ibu dua anak, tinggal di jalan sejak Maret." in text  # the shared summary
+    assert "Ringkasan internal kasus." not in text  # not the case file
+    assert 'data-testid="case-link"' not in text
+
+
+def test_the_sender_gets_a_link_to_the_case(client, alice, to_rsud):
+    try:
+        case_url = reverse("cases:case_detail", args=[to_rsud.case_id])
+    except NoReverseMatch:
+        case_url = None
+    response = client_for(client, alice).get(reverse("referrals:detail", args=[to_rsud.pk]))
+    assert ('data-testid="case-link"' in response.text) is (case_url is not None)
+    if case_url:
+        assert case_url in response.text
+
+
+@pytest.mark.parametrize(
+    ("persona", "buttons"),
+    [
+        ("agnes", {"accept-form", "decline-form"}),
+        ("alice", {"cancel-form"}),
+        ("prov", set()),
+    ],
+)
+def test_only_the_allowed_moves_have_buttons(client, request, to_rsud, persona, buttons):
+    user = request.getfixturevalue(persona)
+    text = client_for(client, user).get(reverse("referrals:detail", args=[to_rsud.pk])).text
+    shown = {
+        name
+        for name in ("accept-form", "decline-form", "cancel-form", "complete-form")
+        if f'data-testid="{name}"' in text
+    }
+    assert shown == buttons
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+def test_the_inbox_and_outbox_list_the_right_referrals(client, alice, bob, to_rsud, orgs):
+    incoming = send(bob, make_case(orgs["balikpapan"]), orgs["samarinda"])
+    client_for(client, alice)
+    inbox = client.get(reverse("referrals:inbox")).text
+    outbox = client.get(reverse("referrals:outbox")).text
+    assert incoming.number in inbox and to_rsud.number not in inbox
+    assert to_rsud.number in outbox and incoming.number not in outbox
+
+
+def test_the_provincial_supervisor_lands_on_all_referrals(client, prov, to_rsud):
+    client_for(client, prov)
+    response = client.get(reverse("referrals:inbox"))
+    assert response.status_code == 302 and response.url == reverse("referrals:all")
+    assert to_rsud.number in client.get(reverse("referrals:all")).text
+
+
+def test_filters_and_counts_per_status(client, alice, agnes, orgs):
+    pending = send(alice, make_case(orgs["samarinda"]), orgs["rsud"], urgency="urgent")
+    declined = send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
+    services.referral_decline(actor=agnes, referral=declined, reason="Penuh.")
+    late = send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
+    Referral.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    client_for(client, alice)
+    url = reverse("referrals:outbox")
+
+    response = client.get(url)
+    counts = {link["status"]: link["count"] for link in response.context["status_links"]}
+    assert counts == {
+        "pending": 2,
+        "accepted": 0,
+        "declined": 1,
+        "cancelled": 0,
+        "completed": 0,
+    }
+    numbers = lambda params: {r.number for r in client.get(url, params).context["page"]}  # noqa: E731
+    assert numbers({"status": "declined"}) == {declined.number}
+    assert numbers({"urgency": "urgent"}) == {pending.number}
+    assert numbers({"overdue": "true"}) == {late.number}
+    assert numbers({"overdue": "false"}) == {pending.number, declined.number}
+    assert numbers({"kind": "transfer"}) == set()
+
+
+def _inbox_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("box", ["inbox", "outbox"])
+def test_the_lists_cost_the_same_queries_whatever_the_number_of_rows(client, alice, bob, orgs, box):
+    def add_one() -> None:
+        if box == "inbox":
+            send(bob, make_case(orgs["balikpapan"]), orgs["samarinda"])
+        else:
+            send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
+
+    add_one()
+    client_for(client, alice)
+    url = reverse(f"referrals:{box}")
+    client.get(url)  # warm the session
+    one = _inbox_queries(client, url)
+    for _ in range(5):
+        add_one()
+    assert _inbox_queries(client, url) == one
+    assert one <= 6
+
+
+def test_the_inbox_query_budget(client, django_assert_num_queries, alice, bob, orgs):
+    for _ in range(3):
+        send(bob, make_case(orgs["balikpapan"]), orgs["samarinda"])
+    client_for(client, alice)
+    url = reverse("referrals:inbox")
+    client.get(url)
+    # 1 session, 2 user, 3 user's organization (scoping), 4 paginator COUNT,
+    # 5 page rows with case/beneficiary/orgs/service joined, 6 GROUP BY status counts
+    with django_assert_num_queries(6):
+        client.get(url)
+
+
+# --- actions through the pages -------------------------------------------------------------
+
+
+def test_the_receiver_accepts_from_the_page(client, agnes, to_rsud):
+    response = client_for(client, agnes).post(
+        reverse("referrals:accept", args=[to_rsud.pk]), {"version": to_rsud.version}, follow=True
+    )
+    assert "Rujukan diterima." in response.text
+    to_rsud.refresh_from_db()
+    assert to_rsud.status == "accepted"
+
+
+def test_a_decline_without_reason_is_explained_and_changes_nothing(client, agnes, to_rsud):
+    response = client_for(client, agnes).post(
+        reverse("referrals:decline", args=[to_rsud.pk]), {"reason": ""}, follow=True
+    )
+    assert "Alasan penolakan wajib diisi." in response.text
+    to_rsud.refresh_from_db()
+    assert to_rsud.status == "pending"
+
+
+def test_the_second_decider_sees_who_was_first(client, agnes, alice, to_rsud):
+    services.referral_cancel(actor=alice, referral=to_rsud)
+    response = client_for(client, agnes).post(
+        reverse("referrals:accept", args=[to_rsud.pk]), {"version": 1}, follow=True
+    )
+    assert "sudah dibatalkan oleh Alice (Dinas Sosial Kota Samarinda)" in response.text
+
+
+def test_a_message_is_appended_by_htmx(client, agnes, to_rsud):
+    response = client_for(client, agnes).post(
+        reverse("referrals:message_post", args=[to_rsud.pk]),
+        {"body": "Pasien bisa datang Senin."},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "<li" in response.text and "Pasien bisa datang Senin." in response.text
+    assert "<html" not in response.text
+    assert to_rsud.messages.get().author == agnes
+
+
+def test_a_read_only_reader_cannot_post_and_is_told_why(client, prov, to_rsud):
+    response = client_for(client, prov).post(
+        reverse("referrals:message_post", args=[to_rsud.pk]),
+        {"body": "Halo"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response["HX-Retarget"] == "#message-errors"
+    assert "Hanya kedua organisasi" in response.text
+    assert not to_rsud.messages.exists()
+
+
+# --- refer from a case --------------------------------------------------------------------
+
+
+def test_the_refer_page_is_only_for_who_may_change_the_case(client, case, bob, prov, alice):
+    url = reverse("referrals:create", args=[case.pk])
+    assert client_for(client, bob).get(url).status_code == 404
+    assert client_for(client, prov).get(url).status_code == 404
+    assert client_for(client, alice).get(url).status_code == 200
+
+
+def test_a_referral_is_sent_from_the_case_with_an_offer_chosen_in_the_directory(
+    client, case, alice, orgs, regions
+):
+    shelter = ServiceOfferFactory(
+        organization=orgs["balikpapan"],
+        name="Rumah singgah Balikpapan",
+        capacity_total=10,
+        capacity_free=4,
+    )
+    ServiceOfferFactory(
+        organization=orgs["rsud"], service_type=ServiceType.objects.get(code="health")
+    )
+    client_for(client, alice)
+    url = reverse("referrals:create", args=[case.pk])
+    page = client.get(url, {"service_type": "shelter", "regency": "64.71"})
+    assert [offer.pk for offer in page.context["offers"]] == [shelter.pk]
+    chosen = client.get(url, {"offer": shelter.pk})
+    assert chosen.context["form"].initial["to_org"] == orgs["balikpapan"].pk
+    response = client.post(
+        url,
+        {
+            "kind": "service",
+            "offer": shelter.pk,
+            "to_org": orgs["balikpapan"].pk,
+            "service_type": shelter.service_type_id,
+            "urgency": "high",
+            "reason": "Butuh tempat tinggal sementara.",
+            "shared_summary": "Tidur di terminal sejak seminggu.",
+            "legal_basis": "consent",
+            "consent_note": "Setuju lisan.",
+        },
+    )
+    referral = Referral.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "referrals:detail", args=[referral.pk]
+    )
+    assert referral.offer == shelter and referral.to_org == orgs["balikpapan"]
+
+
+def test_without_legal_basis_the_form_says_why_and_nothing_is_sent(client, case, alice, orgs):
+    response = client_for(client, alice).post(
+        reverse("referrals:create", args=[case.pk]),
+        {
+            "kind": "transfer",
+            "to_org": orgs["balikpapan"].pk,
+            "urgency": "normal",
+            "reason": "Pindah domisili.",
+            "shared_summary": "Keluarga pindah ke Balikpapan.",
+            "legal_basis": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "UU PDP" in response.text
+    assert not Referral.objects.exists()
+
+
+def test_service_rules_show_next_to_the_fields(client, case, alice, orgs):
+    response = client_for(client, alice).post(
+        reverse("referrals:create", args=[case.pk]),
+        {
+            "kind": "transfer",
+            "to_org": orgs["rsud"].pk,
+            "urgency": "normal",
+            "reason": "x",
+            "shared_summary": "y",
+            "legal_basis": "public_task",
+        },
+    )
+    assert response.context["form"].errors["to_org"] == [
+        "Kasus hanya dapat dipindahkan ke Dinas Sosial kabupaten/kota."
+    ]
+
+
+# --- letter -------------------------------------------------------------------------------------
+
+
+def test_the_letter_has_letterhead_number_identity_and_signature(client, agnes, to_rsud, orgs):
+    orgs["samarinda"].address = "Jl. Dahlia No. 81, Samarinda"
+    orgs["samarinda"].phone = "(0541) 736421"
+    orgs["samarinda"].save()
+    text = client_for(client, agnes).get(reverse("referrals:letter", args=[to_rsud.pk])).text
+    for expected in (
+        "DINAS SOSIAL KOTA SAMARINDA",
+        "Jl. Dahlia No. 81, Samarinda",
+        "(0541) 736421",
+        "SURAT RUJUKAN",
+        to_rsud.number,
+        to_rsud.case.beneficiary.full_name,
+        to_rsud.reason,
+        "Akses layanan kesehatan",
+        "@page { size: A4",
+        'class="signature"',
+    ):
+        assert expected in text, expected
+
+
+# --- directory -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def offers(orgs, regions):
+    shelter = ServiceOfferFactory(
+        organization=orgs["samarinda"], name="Shelter Samarinda", capacity_total=20, capacity_free=5
+    )
+    clinic = ServiceOfferFactory(
+        organization=orgs["rsud"],
+        name="Poli jiwa",
+        service_type=ServiceType.objects.get(code="health"),
+    )
+    province_wide = ServiceOfferFactory(
+        organization=orgs["ppa"],
+        name="Pendampingan korban",
+        service_type=ServiceType.objects.get(code="psychosocial"),
+        regencies=[regions["64"]],
+    )
+    return {"shelter": shelter, "clinic": clinic, "province_wide": province_wide}
+
+
+def test_the_directory_searches_by_service_and_regency(client, bob, offers):
+    client_for(client, bob)
+    url = reverse("referrals:directory")
+    listed = lambda params: {o.name for o in client.get(url, params).context["offers"]}  # noqa: E731
+    assert listed({"service_type": "shelter"}) == {"Shelter Samarinda"}
+    assert listed({"regency": "64.72"}) == {"Shelter Samarinda", "Poli jiwa", "Pendampingan korban"}
+    assert listed({"regency": "64.71"}) == {"Pendampingan korban"}  # serves the province
+    assert listed({"has_capacity": "false"}) == set()
+    text = client.get(url).text
+    assert "diperbarui" in text and "5/20" in text
+
+
+def test_an_agency_manages_only_its_own_offers(client, agnes, offers):
+    client_for(client, agnes)
+    response = client.get(reverse("referrals:directory"))
+    assert [o.name for o in response.context["offers"]] == ["Poli jiwa"]
+    shelter = offers["shelter"]
+    assert (
+        client.post(
+            reverse("referrals:offer_capacity", args=[shelter.pk]), {"capacity_free": 0}
+        ).status_code
+        == 404
+    )
+
+
+def test_staff_update_their_capacity_in_place(client, sari, offers):
+    shelter = offers["shelter"]
+    response = client_for(client, sari).post(
+        reverse("referrals:offer_capacity", args=[shelter.pk]),
+        {"capacity_free": 3, "capacity_total": 20},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith("<tr") and "3/20" in response.text
+    assert ServiceOffer.objects.get(pk=shelter.pk).capacity_free == 3
+
+
+def test_a_capacity_above_the_total_is_refused_in_place(client, sari, offers):
+    shelter = offers["shelter"]
+    response = client_for(client, sari).post(
+        reverse("referrals:offer_capacity", args=[shelter.pk]),
+        {"capacity_free": 30},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "melebihi kapasitas total" in response.text
+    assert ServiceOffer.objects.get(pk=shelter.pk).capacity_free == 5
+
+
+def test_others_cannot_change_an_offer(client, bob, offers):
+    shelter = offers["shelter"]
+    response = client_for(client, bob).post(
+        reverse("referrals:offer_capacity", args=[shelter.pk]), {"capacity_free": 0}
+    )
+    assert response.status_code == 404
+    assert ServiceOffer.objects.get(pk=shelter.pk).capacity_free == 5
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+
+def test_the_badge_counts_unread_and_the_list_marks_them_read(client, agnes, to_rsud):
+    client_for(client, agnes)
+    badge = client.get(reverse("referrals:notification_badge"))
+    assert 'data-testid="unread-count"' in badge.text and ">1<" in badge.text
+    page = client.get(reverse("referrals:notifications"))
+    assert to_rsud.number in page.text
+    assert not Notification.objects.filter(user=agnes, read_at__isnull=True).exists()
+    assert "unread-count" not in client.get(reverse("referrals:notification_badge")).text
+
+
+def test_every_page_has_the_notifications_link(client, agnes):
+    response = client_for(client, agnes).get(reverse("referrals:inbox"))
+    assert reverse("referrals:notification_badge") in response.text
+
+
+def test_login_with_the_real_form_still_works(client, agnes):
+    # the header include must not break the login page for anonymous users
+    response = client.get(reverse("accounts:login"))
+    assert response.status_code == 200
+    assert client.login(username="agnes", password=TEST_PASSWORD)
