@@ -23,6 +23,7 @@ the same groups, which is the same number.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -51,9 +52,12 @@ from stats.models import (
     ServiceFact,
 )
 
+logger = logging.getLogger(__name__)
+
 # pg_advisory_lock key of the statistics rebuild (any constant unique to this use).
 ADVISORY_LOCK_ID = 0x504D4B53  # "PMKS"
 CACHE_LOCK_KEY = "stats:rebuild-lock"
+LOCK_TTL = 15 * 60  # the task time limit: a cache lock outlives no rebuild
 KEEP_RUNS = 200
 DECIDED_STATUSES = ("accepted", "declined", "completed")
 
@@ -353,36 +357,36 @@ def source_signature() -> str:
 
 
 @contextmanager
-def rebuild_lock(*, wait: bool, timeout: float = 15 * 60) -> Iterator[bool]:
-    """Hold the one statistics lock; yields False (without waiting) if `wait` is
-    False and someone else holds it. The lock dies with its holder's connection
-    (Postgres) or after `timeout` (cache), so a killed rebuild never wedges it."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            if wait:
-                cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_ID])
-                acquired = True
-            else:
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_ID])
-                acquired = bool(cursor.fetchone()[0])
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_ID])
-        return
-
+def rebuild_lock(*, wait: bool, wait_seconds: float | None = None) -> Iterator[bool]:
+    """Hold the one statistics lock. Yields False when someone else holds it and
+    `wait` is False, or it stayed taken for `wait_seconds` (None: wait as long as it
+    takes). The lock dies with its holder: the Postgres session lock with the
+    connection, the cache lock after LOCK_TTL, so a killed rebuild never wedges it."""
+    deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
+    postgres = connection.vendor == "postgresql"
     token = uuid.uuid4().hex
-    deadline = time.monotonic() + timeout
-    acquired = cache.add(CACHE_LOCK_KEY, token, timeout=int(timeout))
-    while not acquired and wait and time.monotonic() < deadline:
-        time.sleep(0.05)
-        acquired = cache.add(CACHE_LOCK_KEY, token, timeout=int(timeout))
+
+    def attempt() -> bool:
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_ID])
+                return bool(cursor.fetchone()[0])
+        return bool(cache.add(CACHE_LOCK_KEY, token, timeout=LOCK_TTL))
+
+    acquired = attempt()
+    while not acquired and wait and (deadline is None or time.monotonic() < deadline):
+        time.sleep(0.1)
+        acquired = attempt()
     try:
         yield acquired
     finally:
-        if acquired and cache.get(CACHE_LOCK_KEY) == token:
+        if acquired and postgres:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_ID])
+            except DatabaseError:  # connection gone: the lock went with it
+                logger.warning("could not release the statistics lock", exc_info=True)
+        elif acquired and cache.get(CACHE_LOCK_KEY) == token:
             cache.delete(CACHE_LOCK_KEY)
 
 
@@ -390,15 +394,20 @@ def rebuild_lock(*, wait: bool, timeout: float = 15 * 60) -> Iterator[bool]:
 
 
 def rebuild(
-    *, trigger: str = "manual", wait: bool = True, only_if_changed: bool = False
+    *,
+    trigger: str = "manual",
+    wait: bool = True,
+    wait_seconds: float | None = None,
+    only_if_changed: bool = False,
 ) -> RebuildResult | None:
     """Rebuild every summary table in one transaction.
 
-    Returns None without doing anything when `wait` is False and another rebuild
-    holds the lock (the caller decides whether to try again later), or when
-    `only_if_changed` and the live tables are as the last rebuild saw them.
+    Returns None without doing anything when another rebuild holds the lock and
+    `wait` is False (or it stayed taken `wait_seconds`): the caller decides whether
+    to try again later. Also None when `only_if_changed` and the live tables are as
+    the last rebuild saw them.
     """
-    with rebuild_lock(wait=wait) as acquired:
+    with rebuild_lock(wait=wait, wait_seconds=wait_seconds) as acquired:
         if not acquired:
             return None
         if only_if_changed:

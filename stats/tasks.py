@@ -30,12 +30,16 @@ from stats import rollup
 logger = logging.getLogger(__name__)
 
 SCHEDULED_KEY = "stats:refresh-scheduled"
+# Inline (no worker), a write waits at most this long for a rebuild in progress.
+INLINE_WAIT_SECONDS = 10
 
 
 def request_refresh(model: str | None = None, pk: int | None = None) -> None:
     """Hook for pmks.hooks.data_changed: get the statistics refreshed soon."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        rollup.rebuild(trigger="change", wait=True, only_if_changed=True)
+        rollup.rebuild(
+            trigger="change", wait=True, wait_seconds=INLINE_WAIT_SECONDS, only_if_changed=True
+        )
         return
     schedule_refresh()
 
@@ -59,12 +63,14 @@ def schedule_refresh() -> bool:
 )
 def rebuild_statistics(trigger: str = "periodic") -> dict[str, Any] | None:
     cache.delete(SCHEDULED_KEY)  # changes from now on schedule the next run
-    result = rollup.rebuild(trigger=trigger, wait=False)
+    inline = settings.CELERY_TASK_ALWAYS_EAGER
+    result = rollup.rebuild(trigger=trigger, wait=inline, wait_seconds=INLINE_WAIT_SECONDS)
     if result is None:
-        # Another rebuild holds the lock; it may have started before the latest
-        # changes, so come back after the debounce instead of losing them.
-        logger.info("statistics rebuild busy, rescheduled")
-        schedule_refresh()
+        if not inline:
+            # Another rebuild holds the lock; it may have started before the latest
+            # changes, so come back after the debounce instead of losing them.
+            logger.info("statistics rebuild busy, rescheduled")
+            schedule_refresh()
         return None
     logger.info(
         "statistics rebuilt (%s): %s rows in %s ms",

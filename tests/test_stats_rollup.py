@@ -29,6 +29,13 @@ from stats.rollup import period_starts, rebuild, take_snapshot
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Personas get a password; hashing it properly is slow and beside the point here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 DECIDED = ("accepted", "declined", "completed")
 
 
@@ -331,9 +338,7 @@ def test_the_edge_cases_are_counted_where_they_belong(edge, orgs):
     ).exists()
     assert ReferralOrgStat.objects.get(
         period=Period.ALL, organization=orgs["rsud"], category__isnull=True
-    ).decided_total == (
-        Referral.objects.filter(to_org=orgs["rsud"], status__in=DECIDED).count()
-    )
+    ).decided_total == (Referral.objects.filter(to_org=orgs["rsud"], status__in=DECIDED).count())
 
 
 def table_contents():
