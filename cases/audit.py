@@ -14,10 +14,16 @@ from auditlog.registry import auditlog
 
 from cases.models import Assessment, Beneficiary, Case, ServiceDelivery
 
-auditlog.register(Beneficiary, exclude_fields=["updated_at", "version"])
-auditlog.register(Case, exclude_fields=["updated_at", "version"], m2m_fields={"other_categories"})
-auditlog.register(Assessment)
-auditlog.register(ServiceDelivery, exclude_fields=["updated_at", "version"])
+
+def _own_fields(model: Any, *, skip: tuple[str, ...] = ("updated_at", "version")) -> list[str]:
+    """The model's own columns (not reverse relations), minus bookkeeping."""
+    return [f.name for f in model._meta.concrete_fields if f.name not in skip]
+
+
+auditlog.register(Beneficiary, include_fields=_own_fields(Beneficiary))
+auditlog.register(Case, include_fields=_own_fields(Case), m2m_fields={"other_categories"})
+auditlog.register(Assessment, include_fields=_own_fields(Assessment))
+auditlog.register(ServiceDelivery, include_fields=_own_fields(ServiceDelivery))
 
 
 def log_access(*, user: Any, instance: Beneficiary | Case) -> LogEntry:

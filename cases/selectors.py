@@ -274,15 +274,89 @@ def supervisor_home(user: Any) -> dict[str, Any]:
 # --- history ---------------------------------------------------------------------
 
 
-def change_history(instance: Any, *, limit: int = 30) -> list[Any]:
-    """django-auditlog entries (changes and accesses) of one object, newest first."""
+def change_history(instance: Any, *, limit: int = 30) -> list[dict[str, Any]]:
+    """django-auditlog entries (changes and accesses) of one object, newest first,
+    ready to show: field labels, choice labels, and related rows by name (one query
+    per related model, never per entry). Creation entries are not itemised."""
     from auditlog.models import LogEntry
 
-    return list(
+    entries = list(
         LogEntry.objects.get_for_object(instance)
         .select_related("actor")
-        .order_by("-timestamp")[:limit]
+        .order_by("-timestamp", "-pk")[:limit]
     )
+    model = type(instance)
+    wanted: dict[Any, set[str]] = {}
+    for entry in entries:
+        if entry.action != LogEntry.Action.UPDATE:
+            continue
+        for name, values in (entry.changes_dict or {}).items():
+            field = _field_or_none(model, name)
+            if field is not None and field.many_to_one and isinstance(values, list):
+                wanted.setdefault(field.related_model, set()).update(
+                    str(v) for v in values if str(v).isdigit()
+                )
+    names = {
+        related: {str(obj.pk): str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+        for related, ids in wanted.items()
+    }
+    actions = {
+        LogEntry.Action.CREATE: _("dibuat"),
+        LogEntry.Action.UPDATE: _("diubah"),
+        LogEntry.Action.DELETE: _("dihapus"),
+        LogEntry.Action.ACCESS: _("dilihat"),
+    }
+    rows = []
+    for entry in entries:
+        changes = []
+        if entry.action == LogEntry.Action.UPDATE:
+            for name, values in (entry.changes_dict or {}).items():
+                changes.append(_describe_change(model, name, values, names))
+        rows.append(
+            {
+                "timestamp": entry.timestamp,
+                "actor": entry.actor,
+                "action": actions.get(entry.action, ""),
+                "changes": changes,
+            }
+        )
+    return rows
+
+
+def _field_or_none(model: Any, name: str) -> Any:
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # noqa: BLE001  (a field removed since the entry was written)
+        return None
+
+
+def _describe_change(
+    model: Any, name: str, values: Any, names: dict[Any, dict[str, str]]
+) -> tuple[str, str, str]:
+    field = _field_or_none(model, name)
+    label = str(field.verbose_name).capitalize() if field is not None else name
+    if isinstance(values, dict):  # many-to-many: {"operation": "add", "objects": [...]}
+        objects = ", ".join(str(o) for o in values.get("objects", []))
+        if values.get("operation") == "delete":
+            return label, objects, "—"
+        return label, "—", objects
+
+    def show(value: Any) -> str:
+        text = str(value)
+        if text in ("None", ""):
+            return "—"
+        if field is None:
+            return text
+        if field.many_to_one:
+            return names.get(field.related_model, {}).get(text, text)
+        if field.choices:
+            return str(dict(field.flatchoices).get(text, text))
+        if text in ("True", "False"):
+            return _("Ya") if text == "True" else _("Tidak")
+        return text
+
+    old, new = (list(values) + [None, None])[:2]
+    return label, show(old), show(new)
 
 
 # --- likely duplicates -----------------------------------------------------------

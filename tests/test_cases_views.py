@@ -251,19 +251,34 @@ def test_viewing_a_person_or_a_case_is_logged_with_who(client, alice, samarinda_
     assert {e.object_id for e in entries} == {samarinda_case.pk, samarinda_case.beneficiary_id}
 
 
-def test_supervisors_see_the_change_history_and_caseworkers_do_not(
-    client, alice, sari, samarinda_case
-):
-    person = samarinda_case.beneficiary
-    person.phone = "0811 000"
-    person.save()
-    url = reverse("cases:beneficiary_detail", args=[person.pk])
+def test_supervisors_see_the_change_history_and_caseworkers_do_not(client, alice, sari, regions):
+    from regions.models import Region
+
+    ulu = Region.objects.create(
+        code="64.72.01", name="Samarinda Ulu", level="district", parent=regions["64.72"]
+    )
     client.force_login(alice)
+    client.post(reverse("cases:beneficiary_register"), form_data(regions))
+    person = Beneficiary.objects.get()
+    response = client.post(
+        reverse("cases:beneficiary_edit", args=[person.pk]),
+        form_data(regions, phone="0811 000", district=ulu.pk, version=1),
+    )
+    assert response.status_code == 302
+    url = reverse("cases:beneficiary_detail", args=[person.pk])
     assert "Riwayat perubahan" not in client.get(url).text
     client.force_login(sari)
-    text = client.get(url).text
-    assert "Riwayat perubahan" in text
-    assert "0811 000" in text
+    response = client.get(url)
+    [change, *_] = [row for row in response.context["history"] if row["action"] == "diubah"]
+    assert change["actor"] == alice
+    assert ("Telepon", "—", "0811 000") in change["changes"]
+    assert ("Kecamatan", "—", "Samarinda Ulu") in change["changes"]
+    assert "Riwayat perubahan" in response.text
+    assert {row["action"] for row in response.context["history"]} == {
+        "dibuat",
+        "diubah",
+        "dilihat",
+    }
 
 
 def test_a_childs_page_carries_the_sensitive_data_badge(client, alice, orgs):
