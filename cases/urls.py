@@ -23,6 +23,7 @@ urlpatterns = [
         views.attachment_download,
         name="attachment_download",
     ),
+    path("penerima/", views.beneficiary_list, name="beneficiary_list"),
     path("penerima/daftar/", views.beneficiary_register, name="beneficiary_register"),
     path("penerima/<int:pk>/", views.beneficiary_detail, name="beneficiary_detail"),
     path("penerima/<int:pk>/ubah/", views.beneficiary_edit, name="beneficiary_edit"),

@@ -29,7 +29,7 @@ from accounts.models import Role
 from accounts.scoping import Reach, is_office_supervisor_of, scope_of
 from cases import selectors, services
 from cases.audit import log_access
-from cases.filters import CaseFilter
+from cases.filters import BeneficiaryFilter, CaseFilter
 from cases.forms import (
     AssessmentForm,
     AssignForm,
@@ -43,7 +43,7 @@ from cases.forms import (
     TransitionForm,
     apply_errors,
 )
-from cases.models import Case, ServiceDelivery
+from cases.models import Beneficiary, Case, ServiceDelivery
 from cases.nik import nik_mismatches, normalize_number, parse_nik
 from pmks.errors import DomainError, DuplicateFound, NotAllowed, VersionConflict
 from regions.models import Level, Region
@@ -131,14 +131,12 @@ def nik_check(request: HttpRequest) -> HttpResponse:
         else:
             context["info"] = info
             existing = (
-                selectors.Beneficiary.objects.filter(nik=info.nik)
-                .select_related("registered_by_org")
-                .first()
+                Beneficiary.objects.filter(nik=info.nik).select_related("registered_by_org").first()
             )
             if existing is not None:
                 context["duplicate"] = {
                     "beneficiary": existing,
-                    "visible": selectors.Beneficiary.objects.visible_to(request.user)
+                    "visible": Beneficiary.objects.visible_to(request.user)
                     .filter(pk=existing.pk)
                     .exists(),
                     "organization": existing.registered_by_org,
@@ -206,6 +204,30 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": selectors.change_history(beneficiary) if is_supervisor else None,
     }
     return render(request, "cases/beneficiary_detail.html", context)
+
+
+@require_GET
+@office_user
+def beneficiary_list(request: HttpRequest) -> HttpResponse:
+    """Search the persons the user may see, by name or NIK."""
+    queryset = Beneficiary.objects.visible_to(request.user).select_related(
+        "regency", "registered_by_org"
+    )
+    people_filter = BeneficiaryFilter(request.GET or None, queryset=queryset)
+    rows = people_filter.qs if people_filter.is_bound else queryset.order_by("-created_at", "-pk")
+    page = selectors.paginate(rows, request.GET.get("page"), size=PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/beneficiary_list.html",
+        {
+            "filter": people_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "may_register": scope_of(request.user).can_write,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -371,6 +393,11 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "is_supervisor_of_office": is_office_supervisor_of(user, case.owner_org),
         "history": selectors.change_history(case) if user.role == Role.SUPERVISOR else None,
         "attachment_max": settings.ATTACHMENT_MAX_BYTES,
+        "assignees": (
+            list(selectors.assignable_caseworkers(user).filter(organization=case.owner_org))
+            if selectors.may_approve_case(user, case)
+            else None
+        ),
     }
 
 

@@ -71,6 +71,7 @@ def urls(world):
             reverse("cases:attachment_download", args=[case.pk, attachment.pk]),
             {},
         ),
+        "beneficiary_list": ("get", reverse("cases:beneficiary_list"), {"q": "a"}),
         "beneficiary_detail": ("get", reverse("cases:beneficiary_detail", args=[person.pk]), {}),
         "beneficiary_edit": ("get", reverse("cases:beneficiary_edit", args=[person.pk]), {}),
     }
@@ -95,6 +96,7 @@ MATRIX = {
     "service_update": (200, 404, 200, 403, 404),
     "upload": (200, 404, 200, 403, 404),
     "download": (200, 404, 200, 200, 404),
+    "beneficiary_list": (200, 200, 200, 200, 404),
     "beneficiary_detail": (200, 404, 200, 200, 404),
     "beneficiary_edit": (200, 404, 200, 403, 404),
 }
@@ -654,3 +656,30 @@ def test_the_supervisor_home_counts_pending_approvals(client, alice, sari, samar
     response = client.get(reverse("home"))
     assert response.context["cases_home"]["pending_approvals"] == 1
     assert reverse("cases:approval_queue") in response.text
+
+
+def test_the_person_search_finds_by_nik_only_within_scope(client, alice, bob, orgs):
+    nik = make_nik(female=True)
+    person = BeneficiaryFactory(registered_by_org=orgs["samarinda"], nik=nik)
+    BeneficiaryFactory(full_name="Orang Lain", registered_by_org=orgs["samarinda"])
+    client.force_login(alice)
+    response = client.get(reverse("cases:beneficiary_list"), {"q": nik})
+    assert [p.pk for p in response.context["page"].rows] == [person.pk]
+    client.force_login(bob)
+    response = client.get(reverse("cases:beneficiary_list"), {"q": nik})
+    assert response.context["page"].rows == []
+
+
+def test_a_supervisor_reassigns_one_case_from_its_page(client, alice, amir, sari, samarinda_case):
+    url = reverse("cases:case_detail", args=[samarinda_case.pk])
+    client.force_login(alice)
+    assert 'data-testid="assign-one"' not in client.get(url).text
+    client.force_login(sari)
+    assert 'data-testid="assign-one"' in client.get(url).text
+    response = client.post(
+        reverse("cases:case_assign"),
+        {"cases": [samarinda_case.pk], "assignee": amir.pk, "next": url},
+    )
+    assert response["Location"] == url
+    samarinda_case.refresh_from_db()
+    assert samarinda_case.assigned_to == amir
