@@ -218,7 +218,9 @@ def _generate_batch(
         status = _pick(rng, STATUS_WEIGHTS)
         closed_at = None
         if status == "closed":
-            closed_at = min(now, opened + dt.timedelta(days=rng.randint(0, 240)))
+            closed_at = opened + dt.timedelta(days=rng.randint(0, 240), hours=rng.randint(0, 23))
+            if closed_at > now:  # would close in the future: still being worked on
+                status, closed_at = "monitoring", None
         case_rows.append(
             Case(
                 number=f"{prefix}/{index}",

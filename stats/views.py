@@ -43,6 +43,8 @@ CHARTS: dict[str, tuple[str, str, list[str], bool]] = {
     "sla": ("hbar", "organization", ["compliance"], False),
     "services": ("hbar", "service_type", ["planned", "ongoing", "done", "cancelled"], True),
 }
+# Tables that take the page's full width (long names or many columns).
+WIDE_TABLES = {"by_area", "by_category", "beneficiaries", "flow", "sla", "services"}
 POLL_SECONDS = 60
 
 
@@ -119,6 +121,7 @@ def _render(request: HttpRequest, scope: Scope) -> HttpResponse:
                 "table": table,
                 "chart": _chart(table),
                 "chart_id": f"chart-data-{table['key']}",
+                "wide": table["key"] in WIDE_TABLES,
                 "rows": [
                     {"cells": row, "link": links[index] if links else None}
                     for index, row in enumerate(table["rows"])

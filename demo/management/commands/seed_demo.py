@@ -3,6 +3,7 @@ from django.db import transaction
 
 from demo.cases import seed_cases
 from demo.organizations import DEMO_PASSWORD, seed_organizations
+from stats.demo import seed_statistics
 
 
 class Command(BaseCommand):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for login in logins:
                 self.stdout.write(f"  {login.username:<24} {login.role:<13} {login.organization}")
+        self.stdout.write(seed_statistics())
 
     def handle_scale(self, beneficiaries: int, seed: int) -> None:
         from demo.scale import DataExists, generate_scale
@@ -45,3 +47,4 @@ class Command(BaseCommand):
         except DataExists as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(f"Scale data ready: {result.summary()}"))
+        self.stdout.write(seed_statistics())
