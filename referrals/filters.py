@@ -64,10 +64,11 @@ class ServiceOfferFilter(django_filters.FilterSet):
         empty_label=_("Semua kabupaten/kota"),
         method="filter_regency",
     )
-    has_capacity = django_filters.BooleanFilter(
+    has_capacity = django_filters.ChoiceFilter(
         label=_("Ada tempat kosong"),
+        choices=_YES_NO,
+        empty_label=_("Semua"),
         method="filter_has_capacity",
-        widget=django_filters.widgets.BooleanWidget(),
     )
 
     class Meta:
@@ -83,9 +84,9 @@ class ServiceOfferFilter(django_filters.FilterSet):
         ).values("serviceoffer_id")
         return queryset.filter(pk__in=served)
 
-    def filter_has_capacity(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        if value is None:
-            return queryset
-        if value:
+    def filter_has_capacity(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "true":
             return queryset.filter(Q(capacity_free__isnull=True) | Q(capacity_free__gt=0))
-        return queryset.filter(capacity_free=0)
+        if value == "false":
+            return queryset.filter(capacity_free=0)
+        return queryset

@@ -14,6 +14,9 @@ sweep claims each row with `overdue_notified_at IS NULL` before notifying.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -283,6 +286,19 @@ def due_at_for(urgency: str, *, start: dt.datetime) -> dt.datetime:
 # --- notifications --------------------------------------------------------------
 
 
+_emails_enabled: ContextVar[bool] = ContextVar("referral_emails_enabled", default=True)
+
+
+@contextmanager
+def emails_suppressed() -> Iterator[None]:
+    """No e-mail for what happens inside (demo seeding); in-app notifications stay."""
+    token = _emails_enabled.set(False)
+    try:
+        yield
+    finally:
+        _emails_enabled.reset(token)
+
+
 def _org_recipients(organization_ids: list[int], *, exclude: User | None) -> list[User]:
     users = User.objects.filter(
         organization_id__in=organization_ids,
@@ -312,7 +328,7 @@ def _notify(
         for user in recipients
     )
     user_ids = [user.pk for user in recipients if user.email]
-    if user_ids:
+    if user_ids and _emails_enabled.get():
         from referrals.tasks import send_referral_email
 
         transaction.on_commit(

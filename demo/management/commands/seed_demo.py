@@ -3,6 +3,7 @@ from django.db import transaction
 
 from demo.cases import seed_cases
 from demo.organizations import DEMO_PASSWORD, seed_organizations
+from demo.referrals import seed_referrals
 from stats.demo import seed_statistics
 
 
@@ -32,7 +33,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = seed_organizations()
             seed_cases()
+            referrals = seed_referrals()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(
+            f"Referrals: {referrals.referrals} new ({referrals.by_status}), "
+            f"{referrals.offers} directory offers, {referrals.overdue_marked} marked overdue."
+        )
         if not options["quiet_logins"]:
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for login in logins:
