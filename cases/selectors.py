@@ -435,14 +435,18 @@ def beneficiary_find_matches(
             .order_by("-similarity", "pk")[: limit * 3]
         )
     else:
+        # Score (pk, name) pairs only, then load the few that pass.
         wanted = name_trigrams(name)
-        rows = []
-        for candidate in queryset.iterator(chunk_size=2000):
-            grams = name_trigrams(candidate.full_name)
+        scores: dict[int, float] = {}
+        for pk, candidate in queryset.values_list("pk", "full_name").iterator(chunk_size=5000):
+            grams = name_trigrams(candidate)
             score = len(wanted & grams) / len(wanted | grams) if grams else 0.0
             if score >= MATCH_THRESHOLD:
-                candidate.similarity = score
-                rows.append(candidate)
+                scores[pk] = score
+        best = sorted(scores, key=lambda pk: (-scores[pk], pk))[: limit * 3]
+        rows = list(queryset.filter(pk__in=best))
+        for row in rows:
+            row.similarity = scores[row.pk]
 
     def closeness(row: Beneficiary) -> tuple[float, int, int]:
         days = (
