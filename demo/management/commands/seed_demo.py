@@ -49,7 +49,8 @@ class Command(BaseCommand):
         from demo.scale import DataExists, generate_scale
 
         try:
-            result = generate_scale(beneficiaries=beneficiaries, seed=seed)
+            # statistics=False: seed_statistics() below rebuilds them (and takes the snapshot)
+            result = generate_scale(beneficiaries=beneficiaries, seed=seed, statistics=False)
         except DataExists as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(f"Scale data ready: {result.summary()}"))
