@@ -18,4 +18,8 @@ def home_context(user: Any) -> dict[str, Any]:
 
         blocks = caseworker_home if user.role == Role.CASEWORKER else supervisor_home
         context["cases_home"] = blocks(user)
+    if user.role != Role.ADMIN:  # referrals: home block
+        from referrals.home import referrals_home
+
+        context["referrals_home"] = referrals_home(user)
     return context

@@ -39,7 +39,7 @@ def boxes_for(user: Any) -> list[str]:
     return [Box.INBOX, Box.OUTBOX]
 
 
-def _base(user: Any, box: str) -> QuerySet[Referral]:
+def box_queryset(user: Any, box: str) -> QuerySet[Referral]:
     if box not in boxes_for(user):
         raise Http404
     referrals = Referral.objects.visible_to(user)
@@ -54,20 +54,20 @@ def referral_list(
     *, user: Any, box: str, filters: Mapping[str, Any] | None = None
 ) -> QuerySet[Referral]:
     """The referrals of one box, filtered; related rows for the list joined in."""
-    filterset = ReferralFilter(data=filters or {}, queryset=_base(user, box))
+    filterset = ReferralFilter(data=filters or {}, queryset=box_queryset(user, box))
     return filterset.qs.select_related(
         "case__beneficiary", "from_org", "to_org", "service_type"
     ).order_by("-created_at", "-pk")
 
 
 def referral_filterset(*, user: Any, box: str, filters: Mapping[str, Any]) -> ReferralFilter:
-    return ReferralFilter(data=filters, queryset=_base(user, box))
+    return ReferralFilter(data=filters, queryset=box_queryset(user, box))
 
 
 def status_counts(*, user: Any, box: str) -> dict[str, int]:
     """Referrals of the box per status, in one GROUP BY query."""
     rows = (
-        _base(user, box)
+        box_queryset(user, box)
         .order_by()
         .values_list("status")
         .annotate(n=Count("pk"))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
+from cases.audit import log_access
 from pmks.errors import DomainError
 from referrals import selectors, services
 from referrals.filters import ServiceOfferFilter
@@ -111,6 +112,7 @@ def all_referrals(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
+    log_access(user=request.user, instance=referral.case.beneficiary)  # UU PDP: who viewed
     actions = services.allowed_actions(request.user, referral)
     accept_form = None
     if "accept" in actions and referral.kind == ReferralKind.TRANSFER:
@@ -252,6 +254,7 @@ def message_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def letter(request: HttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
+    log_access(user=request.user, instance=referral.case.beneficiary)
     return render(
         request,
         "referrals/letter.html",

@@ -108,6 +108,16 @@ def test_the_receiver_sees_identity_and_summary_but_no_case_link(client, agnes, 
     assert 'data-testid="case-link"' not in text
 
 
+@pytest.mark.parametrize("page", ["referrals:detail", "referrals:letter"])
+def test_viewing_the_identity_is_logged(client, agnes, to_rsud, page):
+    from auditlog.models import LogEntry
+
+    client_for(client, agnes).get(reverse(page, args=[to_rsud.pk]))
+    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS)
+    assert entry.actor == agnes
+    assert entry.object_pk == str(to_rsud.case.beneficiary_id)
+
+
 def test_the_sender_gets_a_link_to_the_case(client, alice, to_rsud):
     try:
         case_url = reverse("cases:case_detail", args=[to_rsud.case_id])
@@ -480,3 +490,22 @@ def test_login_with_the_real_form_still_works(client, agnes):
     response = client.get(reverse("accounts:login"))
     assert response.status_code == 200
     assert client.login(username="agnes", password=TEST_PASSWORD)
+
+
+# --- home ------------------------------------------------------------------------------------
+
+
+def test_the_home_page_shows_waiting_and_overdue_referrals(client, agnes, alice, to_rsud, orgs):
+    late = send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
+    Referral.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
+    response = client_for(client, agnes).get(reverse("home"))
+    assert response.context["referrals_home"] == {
+        "inbox": {"pending": 2, "overdue": 1, "accepted": 0}
+    }
+    assert 'data-testid="home-referrals"' in response.text
+    response = client_for(client, alice).get(reverse("home"))
+    assert response.context["referrals_home"]["outbox"] == {
+        "pending": 2,
+        "overdue": 1,
+        "accepted": 0,
+    }
