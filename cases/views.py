@@ -259,6 +259,7 @@ def beneficiary_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Data penerima manfaat disimpan."))
                 return redirect("cases:beneficiary_detail", pk=beneficiary.pk)
     else:
+        log_access(user=request.user, instance=beneficiary)
         form = BeneficiaryForm(initial=BeneficiaryForm.initial_for(beneficiary))
     context["form"] = form
     return render(request, "cases/beneficiary_form.html", context)
@@ -432,6 +433,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Kasus disimpan."))
                 return redirect("cases:case_detail", pk=case.pk)
     else:
+        log_access(user=request.user, instance=case)
         form = CaseEditForm(
             initial=CaseEditForm.initial_for(case, list(case.other_categories.all()))
         )

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from cases.models import Beneficiary, Case, CaseStatus
 from cases.testing import fast_password_hashing_fixture, make_nik  # noqa: F401
 from conftest import login
+from regions.models import Region
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,16 +25,40 @@ def register(page, *, name: str) -> None:
     page.fill("#id_consent_note", "Ybs., lisan, di kantor")
 
 
-def test_a_caseworker_works_a_case_to_closure_and_the_supervisor_approves(page, alice, sari):
+@pytest.fixture
+def kecamatan(regions):
+    samarinda_ulu = Region.objects.create(
+        code="64.72.01", name="Samarinda Ulu", level="district", parent=regions["64.72"]
+    )
+    Region.objects.create(
+        code="64.72.01.1001", name="Air Hitam", level="village", parent=samarinda_ulu
+    )
+    Region.objects.create(
+        code="64.71.01", name="Balikpapan Timur", level="district", parent=regions["64.71"]
+    )
+
+
+def test_a_caseworker_works_a_case_to_closure_and_the_supervisor_approves(
+    page, alice, sari, kecamatan
+):
     login(page, "alice")
 
-    # Register: sex and birth date are left to the NIK, which the page reads live.
+    # Register: sex and birth date are left to the NIK, which the page reads live;
+    # the kecamatan and desa lists follow the chosen kabupaten/kota.
     register(page, name="Siti Rahmawati")
+    page.select_option("#id_regency", label="Kota Balikpapan")
+    expect(page.locator("#id_district")).to_contain_text("Balikpapan Timur")
+    page.select_option("#id_regency", label="Kota Samarinda")
+    expect(page.locator("#id_district")).to_contain_text("Samarinda Ulu")
+    page.select_option("#id_district", label="Samarinda Ulu")
+    expect(page.locator("#id_village")).to_contain_text("Air Hitam")
+    page.select_option("#id_village", label="Air Hitam")
     expect(page.get_by_test_id("nik-info")).to_contain_text("perempuan, lahir 17-05-1990")
     page.get_by_role("button", name="Simpan", exact=True).click()
     expect(page.locator("h1")).to_contain_text("Buka kasus untuk Siti Rahmawati")
     person = Beneficiary.objects.get(nik=NIK)
     assert (person.sex, str(person.birth_date)) == ("F", "1990-05-17")
+    assert (person.region.name, person.district.name) == ("Air Hitam", "Samarinda Ulu")
 
     # The same NIK again: stopped, with a link to the person.
     register(page, name="Siti R.")

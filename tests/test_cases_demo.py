@@ -2,7 +2,6 @@
 with valid NIKs; a second run adds nothing."""
 
 import pytest
-from django.core.management import call_command
 
 from cases.models import Beneficiary, Case, CaseEvent, CaseStatus
 from cases.nik import parse_nik
@@ -70,5 +69,4 @@ def test_timelines_are_spread_over_past_weeks(seeded):
 def test_seeding_twice_adds_nothing(seeded):
     before = (Beneficiary.objects.count(), Case.objects.count())
     assert seed_cases().skipped
-    call_command("seed_demo", "--quiet-logins", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (Beneficiary.objects.count(), Case.objects.count()) == before
