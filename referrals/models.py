@@ -40,7 +40,9 @@ OPEN_REFERRAL_STATUSES = (ReferralStatus.PENDING, ReferralStatus.ACCEPTED)
 
 class ReferralQuerySet(models.QuerySet["Referral"]):
     def visible_to(self, user: Any) -> ReferralQuerySet:
-        """Addressed to the user's organization, or sent by / to an office in reach."""
+        """Addressed to the user's organization, sent by / to an office in reach, or
+        about a case an office in reach owns now (a transferred case's earlier
+        referrals go with it; the former owner keeps only its own)."""
         organization_id = getattr(user, "organization_id", None)
         if not getattr(user, "is_authenticated", False) or organization_id is None:
             return self.none()
@@ -51,7 +53,10 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         if scope.reach is Reach.NOTHING:
             return self.filter(addressed)  # agency staff: only their inbox
         return self.filter(
-            addressed | owned_q(user, org_field="from_org") | owned_q(user, org_field="to_org")
+            addressed
+            | owned_q(user, org_field="from_org")
+            | owned_q(user, org_field="to_org")
+            | owned_q(user, org_field="case__owner_org", regency_field="case__regency")
         )
 
     def inbox(self, organization_id: int) -> ReferralQuerySet:

@@ -33,6 +33,7 @@ from accounts.scoping import is_office_supervisor_of
 from cases.models import (
     ACTIVE_STATUSES,
     Case,
+    CaseStatus,
     EventKind,
     LegalBasis,
     ServiceDelivery,
@@ -530,9 +531,21 @@ def referral_accept(
     """Accept: a transfer moves the case; a service appears among the case's services."""
     now = timezone.now()
     assignee = None
+    _check_may(actor, referral, Action.ACCEPT)
+    case = Case.objects.only("status", "owner_org_id").get(pk=referral.case_id)
     if referral.kind == ReferralKind.TRANSFER:
-        _check_may(actor, referral, Action.ACCEPT)
+        if case.owner_org_id != referral.from_org_id or case.status not in ACTIVE_STATUSES:
+            raise TransitionNotAllowed(
+                _(
+                    "Kasus ini sudah tidak aktif atau tidak lagi dimiliki kantor pengirim; "
+                    "pemindahan tidak dapat diterima."
+                )
+            )
         assignee = _eligible_assignee(referral=referral, assigned_to=assigned_to, actor=actor)
+    elif case.status == CaseStatus.CLOSED:
+        raise TransitionNotAllowed(
+            _("Kasus ini sudah ditutup oleh kantor pengirim; layanan tidak dapat diterima.")
+        )
     takes_place = (
         referral.kind == ReferralKind.SERVICE
         and referral.offer_id is not None

@@ -342,6 +342,27 @@ def test_a_declined_transfer_leaves_the_case_where_it_was(transfer, case, bob, a
     assert not CaseFormerOwner.objects.filter(case=case).exists()
 
 
+def test_a_case_closed_meanwhile_cannot_be_accepted(transfer, to_rsud, case, bob, agnes):
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.CLOSED)
+    with pytest.raises(TransitionNotAllowed):
+        services.referral_accept(actor=bob, referral=transfer)
+    with pytest.raises(TransitionNotAllowed):
+        services.referral_accept(actor=agnes, referral=to_rsud)
+    assert set(Referral.objects.values_list("status", flat=True)) == {"pending"}
+
+
+def test_the_referrals_of_a_case_follow_it_to_its_new_owner(
+    transfer, to_rsud, case, alice, bob, orgs
+):
+    services.referral_accept(actor=bob, referral=transfer)
+    later = send(bob, Case.objects.get(pk=case.pk), orgs["ppa"])
+    seen_by_bob = set(Referral.objects.visible_to(bob).values_list("pk", flat=True))
+    seen_by_alice = set(Referral.objects.visible_to(alice).values_list("pk", flat=True))
+    assert {transfer.pk, to_rsud.pk, later.pk} <= seen_by_bob  # the whole history
+    assert seen_by_alice == {transfer.pk, to_rsud.pk}  # her own, not what came after
+    assert services.allowed_actions(bob, to_rsud) == []  # read-only for him
+
+
 # --- service on the case, capacity ------------------------------------------------------
 
 
