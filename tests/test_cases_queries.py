@@ -64,7 +64,7 @@ def test_the_case_list_costs_the_same_for_3_and_30_rows(
     assert len(response.context["page"].rows) == 25
 
 
-@pytest.mark.parametrize(("persona", "own_count"), [("alice", 9), ("sari", 10)])
+@pytest.mark.parametrize(("persona", "own_count"), [("alice", 9), ("sari", 10), ("prov", 9)])
 def test_the_case_page_costs_the_same_for_3_and_30_rows(
     request,
     client,
@@ -101,8 +101,10 @@ def test_the_case_page_costs_the_same_for_3_and_30_rows(
     # Queries of this app: the case (beneficiary, category, office, caseworker,
     # regions joined), the access-log INSERT, referrals of the case, other
     # categories, assessments, services, timeline, attachments, service types of
-    # the form; a supervisor also reads the change history. The others: session,
-    # user, organization (scope) and provider organizations of the service form.
+    # the form; a supervisor also reads the change history (the read-only provincial
+    # supervisor gets no service form, so no service types). The others: session,
+    # user, organization (scope), provider organizations of the service form and,
+    # for the office supervisor, the caseworkers to reassign to.
     assert len(own(at_3)) == own_count
     grow(27)
     with django_assert_num_queries(len(at_3)):
