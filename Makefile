@@ -38,6 +38,7 @@ lint: install
 	$(PY) -m ruff format --check .
 	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=True $(PY) manage.py check
+	DEBUG=True $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 messages: install
 	DEBUG=True $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles

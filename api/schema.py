@@ -82,8 +82,8 @@ DESCRIPTIONS = {
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
-    """Documented error responses; 401 and 429 are added to every operation."""
-    wanted = sorted({401, 429, *codes})
+    """Documented error responses; 401, 403 and 429 may answer any operation."""
+    wanted = sorted({401, 403, 429, *codes})
     responses = {}
     for code in wanted:
         summary, value = ERROR_EXAMPLES[code]

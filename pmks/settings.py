@@ -250,7 +250,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "api.models.WebhookEvent"},
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventEnum": "api.models.WebhookEvent",
+        "DeliveryStatusEnum": "api.models.DeliveryStatus",
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "ServiceStatusEnum": "cases.models.ServiceStatus",
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "ReferralKindEnum": "referrals.models.ReferralKind",
+        "OrganizationKindEnum": "accounts.models.OrganizationKind",
+    },
 }
 # api app: keys, webhooks (api/services.py, api/webhooks.py)
 API_KEY_DEFAULT_VALID_DAYS = env_int("API_KEY_DEFAULT_VALID_DAYS", 365)

@@ -30,6 +30,9 @@ from regions.models import Region
 
 
 class BeneficiarySerializer(serializers.ModelSerializer):
+    nik_absent_reason = serializers.CharField(
+        read_only=True, help_text="Why there is no NIK (a code), empty when there is one."
+    )
     region = serializers.CharField(source="region.code", read_only=True)
     regency = serializers.CharField(source="regency.code", read_only=True)
     district = serializers.CharField(source="district.code", read_only=True, allow_null=True)
@@ -152,6 +155,9 @@ class CaseMoveSerializer(serializers.Serializer):
 
 
 class CaseDetailSerializer(CaseSerializer):
+    closure_reason = serializers.CharField(
+        read_only=True, help_text="A closure reason code, empty while the case is not closing."
+    )
     other_categories = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
     allowed_moves = CaseMoveSerializer(many=True, read_only=True)
 

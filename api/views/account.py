@@ -148,7 +148,7 @@ class WebhookDetailView(ApiView):
     summary="Deliveries to the organization's webhooks",
     description="Newest first: status (pending, retrying, succeeded, failed), attempts, the "
     "last response code or error.",
-    responses={200: WebhookDeliverySerializer(many=True), **errors()},
+    responses={200: WebhookDeliverySerializer(many=True), **errors(400)},
 )
 class WebhookDeliveryListView(ApiGenericView):
     permission_classes = [BelongsToOrganization]

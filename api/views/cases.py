@@ -354,7 +354,7 @@ class ServiceListView(ApiGenericView):
 
     @extend_schema(
         summary="Services delivered on a case",
-        responses={200: ServiceDeliverySerializer(many=True), **errors(403, 404)},
+        responses={200: ServiceDeliverySerializer(many=True), **errors(400, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         case = selectors.get_case_for_user(request.user, pk)

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from api import services
@@ -22,6 +23,7 @@ from api.models import OrganizationAPIKey, WebhookDelivery, WebhookEndpoint
 RECENT_DELIVERIES = 20
 
 
+@csrf_exempt
 def not_found(request: HttpRequest) -> JsonResponse:
     """Unknown path under /api/v1/: a 404 in the API's error shape."""
     return JsonResponse(error_body("not_found", _("Data tidak ditemukan.")), status=404)

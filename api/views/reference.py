@@ -47,7 +47,7 @@ class RegionFilter(django_filters.FilterSet):
     summary="List regions (Kemendagri codes)",
     description="The region tree as a flat list, by code: filter by `level` and `parent` "
     "to walk it (province `64` → kabupaten/kota `64.72` → kecamatan → desa/kelurahan).",
-    responses={200: RegionSerializer(many=True), **errors()},
+    responses={200: RegionSerializer(many=True), **errors(400)},
     examples=[
         OpenApiExample(
             "Kabupaten/kota",

@@ -1,0 +1,66 @@
+"""Schema-driven fuzzing: schemathesis generates requests from /api/v1/schema/ for
+every operation and sends them in-process (WSGI) with a real API key; no input
+may make a 500. Bounded: a few examples per operation (under a minute)."""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from api.testing import issue_key
+from cases.factories import CaseFactory
+from referrals.factories import ServiceOfferFactory
+from referrals.testing import send
+
+pytestmark = pytest.mark.django_db
+
+MAX_EXAMPLES = 6
+
+
+@pytest.fixture
+def fuzz_key(orgs, alice, settings):
+    """A Samarinda supervisor's key (cases, referrals, statistics, webhooks), some data
+    to find, and a throttle that does not get in the way of the fuzzer."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_key": "100000/minute"},
+    }
+    case = CaseFactory(owner_org=orgs["samarinda"], pk=1)
+    send(alice, case, orgs["rsud"])
+    ServiceOfferFactory(organization=orgs["samarinda"], capacity_total=5, capacity_free=2)
+    _key, clear = issue_key(orgs["samarinda"], role="supervisor")
+    return clear
+
+
+# Loaded when the module is collected: serving the schema touches no table.
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+
+
+@schema.parametrize()
+@hypothesis_settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_generated_input_makes_a_server_error(case, fuzz_key):
+    response = case.call(headers={"Authorization": f"Api-Key {fuzz_key}"})
+    # No 500; and what comes back is what the schema documents (status, type, shape).
+    case.validate_response(
+        response,
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+    )
