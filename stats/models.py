@@ -38,6 +38,13 @@ class AgeBand(models.TextChoices):
     UNKNOWN = "unknown", _("Tidak diketahui")
 
 
+class AreaLevel(models.TextChoices):
+    """Rows for the province page (per kabupaten/kota) or a regency page (per kecamatan)."""
+
+    REGENCY = "regency", _("Kabupaten/kota")
+    DISTRICT = "district", _("Kecamatan")
+
+
 def _fk(to: type[models.Model], verbose_name: str, *, null: bool = False) -> models.ForeignKey:
     return models.ForeignKey(
         to,
@@ -81,6 +88,55 @@ class CaseFact(models.Model):
         return f"{self.regency_id}/{self.category_id}/{self.status}: {self.total}"
 
 
+class CaseCount(models.Model):
+    """What the dashboards read about cases: the cube folded to what they show.
+
+    `level` regency: one row set per kabupaten/kota (district empty), for the
+    province page; `level` district: per kecamatan (empty = outside/unknown), for a
+    regency page. Built from CaseFact in the same transaction, so it stays small
+    (at most areas × categories × statuses) however many cases there are.
+    """
+
+    level = models.CharField(_("tingkat"), max_length=10, choices=AreaLevel.choices)
+    regency = _fk(Region, _("kabupaten/kota"))
+    district = _fk(Region, _("kecamatan"), null=True)
+    category = _fk(PmksCategory, _("kategori PMKS utama"))
+    status = models.CharField(_("status"), max_length=20)
+    total = models.PositiveIntegerField(_("jumlah"))
+    high_priority_total = models.PositiveIntegerField(_("prioritas tinggi/darurat"))
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("rekap kasus dasbor")
+        verbose_name_plural = _("rekap kasus dasbor")
+        indexes = [
+            models.Index(fields=["level", "regency", "category"], name="stats_count_level_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.regency_id}/{self.district_id}/{self.status}: {self.total}"
+
+
+class CaseAgeSex(models.Model):
+    """Cases by kabupaten/kota × category × sex × age band (folded from CaseFact)."""
+
+    regency = _fk(Region, _("kabupaten/kota"))
+    category = _fk(PmksCategory, _("kategori PMKS utama"))
+    sex = models.CharField(_("jenis kelamin"), max_length=1)
+    age_band = models.CharField(_("kelompok umur"), max_length=10, choices=AgeBand.choices)
+    open_total = models.PositiveIntegerField(_("kasus aktif"))
+    total = models.PositiveIntegerField(_("jumlah"))
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("rekap umur dan jenis kelamin")
+        verbose_name_plural = _("rekap umur dan jenis kelamin")
+        indexes = [models.Index(fields=["regency", "category"], name="stats_agesex_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.regency_id}/{self.sex}/{self.age_band}: {self.open_total}"
+
+
 class BeneficiaryFact(models.Model):
     """Registered beneficiaries by domicile."""
 
@@ -104,9 +160,11 @@ class MonthlyCaseFlow(models.Model):
     """Cases opened, closed and reopened per calendar month (WITA).
 
     New: by `opened_at`. Closed: cases closed now, by `closed_at`. Reopened: the
-    reopen events of the timeline, by their time. Regency/district as in CaseFact.
+    reopen events of the timeline, by their time. Regency/district as in CaseFact;
+    `level` as in CaseCount (the regency rows are the district rows summed).
     """
 
+    level = models.CharField(_("tingkat"), max_length=10, choices=AreaLevel.choices)
     month = models.DateField(_("bulan"))
     regency = _fk(Region, _("kabupaten/kota"))
     district = _fk(Region, _("kecamatan"), null=True)
@@ -119,7 +177,7 @@ class MonthlyCaseFlow(models.Model):
     class Meta:
         verbose_name = _("arus kasus bulanan")
         verbose_name_plural = _("arus kasus bulanan")
-        indexes = [models.Index(fields=["month", "regency"], name="stats_flow_month_idx")]
+        indexes = [models.Index(fields=["level", "month", "regency"], name="stats_flow_month_idx")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.regency_id}/{self.category_id}"
@@ -193,7 +251,6 @@ class ServiceFact(models.Model):
     """Services recorded on cases, by type × status × the case's regency and category."""
 
     regency = _fk(Region, _("kabupaten/kota"))
-    district = _fk(Region, _("kecamatan"), null=True)
     category = _fk(PmksCategory, _("kategori PMKS utama"))
     service_type = _fk(ServiceType, _("jenis layanan"))
     status = models.CharField(_("status"), max_length=10)
@@ -203,6 +260,7 @@ class ServiceFact(models.Model):
     class Meta:
         verbose_name = _("rekap layanan")
         verbose_name_plural = _("rekap layanan")
+        indexes = [models.Index(fields=["regency", "category"], name="stats_service_idx")]
 
     def __str__(self) -> str:
         return f"{self.service_type_id}/{self.status}: {self.total}"
@@ -244,6 +302,7 @@ class RebuildRun(models.Model):
     finished_at = models.DateTimeField(_("selesai"))
     duration_ms = models.PositiveIntegerField(_("durasi (ms)"))
     row_counts = models.JSONField(_("jumlah baris"), default=dict)
+    timings_ms = models.JSONField(_("durasi per tabel (ms)"), default=dict)
     signature = models.CharField(max_length=300, blank=True)
 
     class Meta:

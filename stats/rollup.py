@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +42,8 @@ from referrals.models import Referral
 from regions.models import Region
 from stats.models import (
     BeneficiaryFact,
+    CaseAgeSex,
+    CaseCount,
     CaseFact,
     DailySnapshot,
     MonthlyCaseFlow,
@@ -59,6 +61,7 @@ ADVISORY_LOCK_ID = 0x504D4B53  # "PMKS"
 CACHE_LOCK_KEY = "stats:rebuild-lock"
 LOCK_TTL = 15 * 60  # the task time limit: a cache lock outlives no rebuild
 KEEP_RUNS = 200
+REBUILD_WORK_MEM = "64MB"
 DECIDED_STATUSES = ("accepted", "declined", "completed")
 
 TABLES: dict[str, str] = {
@@ -71,6 +74,8 @@ TABLES: dict[str, str] = {
     "organization": Organization._meta.db_table,
     "category": PmksCategory._meta.db_table,
     "case_fact": CaseFact._meta.db_table,
+    "case_count": CaseCount._meta.db_table,
+    "case_age_sex": CaseAgeSex._meta.db_table,
     "beneficiary_fact": BeneficiaryFact._meta.db_table,
     "monthly_flow": MonthlyCaseFlow._meta.db_table,
     "referral_flow": ReferralFlow._meta.db_table,
@@ -87,6 +92,7 @@ class RebuildResult:
     duration_ms: int
     row_counts: dict[str, int]
     trigger: str
+    timings_ms: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -190,10 +196,12 @@ def _age_band(birth_date: str) -> str:
 
 # The beneficiary's kecamatan when it lies in the case's (owning) regency, else NULL.
 CASE_DISTRICT = "CASE WHEN d.parent_id = c.regency_id THEN c.district_id END"
+HIGH_PRIORITY_SUM = "SUM(CASE WHEN priority IN ('high', 'urgent') THEN total ELSE 0 END)"
 
 
 def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
-    """(name, summary table, INSERT ... SELECT) for every summary table, in order."""
+    """(name, summary table, INSERT ... SELECT) in the order they run: a later
+    statement may read what an earlier one wrote (CaseCount folds CaseFact)."""
     t = TABLES
     age = _age_band("b.birth_date")
     decided = (
@@ -234,6 +242,28 @@ def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
             f"GROUP BY 1, 2, 3, 4, 5, 6, 7",
         ),
         (
+            "case_count",
+            t["case_count"],
+            f"INSERT INTO {t['case_count']} (level, regency_id, district_id, category_id, status, "
+            f"total, high_priority_total, computed_at) "
+            f"SELECT 'district', regency_id, district_id, category_id, status, SUM(total), "
+            f"{HIGH_PRIORITY_SUM}, %(now)s FROM {t['case_fact']} "
+            f"GROUP BY regency_id, district_id, category_id, status "
+            f"UNION ALL "
+            f"SELECT 'regency', regency_id, NULL, category_id, status, SUM(total), "
+            f"{HIGH_PRIORITY_SUM}, %(now)s FROM {t['case_fact']} "
+            f"GROUP BY regency_id, category_id, status",
+        ),
+        (
+            "case_age_sex",
+            t["case_age_sex"],
+            f"INSERT INTO {t['case_age_sex']} (regency_id, category_id, sex, age_band, "
+            f"open_total, total, computed_at) "
+            f"SELECT regency_id, category_id, sex, age_band, "
+            f"SUM(CASE WHEN status <> 'closed' THEN total ELSE 0 END), SUM(total), %(now)s "
+            f"FROM {t['case_fact']} GROUP BY regency_id, category_id, sex, age_band",
+        ),
+        (
             "beneficiary_fact",
             t["beneficiary_fact"],
             f"INSERT INTO {t['beneficiary_fact']} (regency_id, district_id, sex, age_band, "
@@ -247,9 +277,9 @@ def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
         (
             "monthly_flow",
             t["monthly_flow"],
-            f"INSERT INTO {t['monthly_flow']} (month, regency_id, district_id, category_id, "
-            f"new_total, closed_total, reopened_total, computed_at) "
-            f"SELECT month, regency_id, district_id, category_id, "
+            f"INSERT INTO {t['monthly_flow']} (level, month, regency_id, district_id, "
+            f"category_id, new_total, closed_total, reopened_total, computed_at) "
+            f"SELECT 'district', month, regency_id, district_id, category_id, "
             f"SUM(new_n), SUM(closed_n), SUM(reopened_n), %(now)s FROM ("
             f"SELECT {sql.month('c.opened_at')} AS month, c.regency_id, "
             f"{CASE_DISTRICT} AS district_id, c.primary_category_id AS category_id, "
@@ -267,6 +297,15 @@ def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
             f"LEFT JOIN {t['region']} d ON d.id = c.district_id "
             f"WHERE e.kind = 'status' AND {sql.is_reopen('e.data')}"
             f") flows GROUP BY month, regency_id, district_id, category_id",
+        ),
+        (
+            "monthly_flow",
+            t["monthly_flow"],
+            f"INSERT INTO {t['monthly_flow']} (level, month, regency_id, district_id, "
+            f"category_id, new_total, closed_total, reopened_total, computed_at) "
+            f"SELECT 'regency', month, regency_id, NULL, category_id, SUM(new_total), "
+            f"SUM(closed_total), SUM(reopened_total), %(now)s FROM {t['monthly_flow']} "
+            f"WHERE level = 'district' GROUP BY month, regency_id, category_id",
         ),
         (
             "referral_flow",
@@ -305,13 +344,12 @@ def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
         (
             "service_fact",
             t["service_fact"],
-            f"INSERT INTO {t['service_fact']} (regency_id, district_id, category_id, "
-            f"service_type_id, status, total, computed_at) "
-            f"SELECT c.regency_id, {CASE_DISTRICT}, c.primary_category_id, s.service_type_id, "
-            f"s.status, COUNT(*), %(now)s "
+            f"INSERT INTO {t['service_fact']} (regency_id, category_id, service_type_id, "
+            f"status, total, computed_at) "
+            f"SELECT c.regency_id, c.primary_category_id, s.service_type_id, s.status, "
+            f"COUNT(*), %(now)s "
             f"FROM {t['service']} s JOIN {t['case']} c ON c.id = s.case_id "
-            f"LEFT JOIN {t['region']} d ON d.id = c.district_id "
-            f"GROUP BY 1, 2, 3, 4, 5",
+            f"GROUP BY 1, 2, 3, 4",
         ),
     ]
 
@@ -426,21 +464,30 @@ def _rebuild_locked(trigger: str) -> RebuildResult:
             if sql.postgres and outermost:
                 # Every table from one snapshot: the figures agree with each other.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if sql.postgres:
+                # Group and sort in memory (the default 4MB spills to disk at ~100k cases).
+                cursor.execute("SET LOCAL work_mem = %s", [REBUILD_WORK_MEM])
             now = timezone.now()
             params = _params(now)
-            row_counts: dict[str, int] = {}
-            for name, table, statement in _statements(sql):
+            statements = _statements(sql)
+            for table in dict.fromkeys(table for _name, table, _sql in statements):
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608  (table names are ours)
+            row_counts: dict[str, int] = {}
+            timings_ms: dict[str, int] = {"delete": _ms_since(started)}
+            for name, _table, statement in statements:
+                step = time.monotonic()
                 cursor.execute(statement, params)
-                row_counts[name] = max(cursor.rowcount, 0)
+                row_counts[name] = row_counts.get(name, 0) + max(cursor.rowcount, 0)
+                timings_ms[name] = timings_ms.get(name, 0) + _ms_since(step)
         signature = source_signature()
-        duration_ms = int((time.monotonic() - started) * 1000)
+        duration_ms = _ms_since(started)
         run = RebuildRun.objects.create(
             trigger=trigger,
             computed_at=now,
             finished_at=timezone.now(),
             duration_ms=duration_ms,
             row_counts=row_counts,
+            timings_ms=timings_ms,
             signature=signature,
         )
         _prune_runs()
@@ -450,7 +497,12 @@ def _rebuild_locked(trigger: str) -> RebuildResult:
         duration_ms=duration_ms,
         row_counts=row_counts,
         trigger=trigger,
+        timings_ms=timings_ms,
     )
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
 
 
 def _prune_runs() -> None:

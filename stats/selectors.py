@@ -29,8 +29,10 @@ from regions.models import Level, Region
 from stats.models import (
     DEFAULT_PERIOD,
     AgeBand,
+    AreaLevel,
     BeneficiaryFact,
-    CaseFact,
+    CaseAgeSex,
+    CaseCount,
     DailySnapshot,
     MonthlyCaseFlow,
     Period,
@@ -223,6 +225,11 @@ class _Builder:
             queryset = queryset.filter(**{f"{regency_field}_id": self.scope.regency.pk})
         return queryset
 
+    def _leveled(self, queryset: Any) -> Any:
+        """Rows at the level of the page: per regency (province) or per kecamatan."""
+        level = AreaLevel.REGENCY if self.scope.is_province else AreaLevel.DISTRICT
+        return self._scoped(queryset.filter(level=level))
+
     def _by_category(self, queryset: Any) -> Any:
         if self.category is not None:
             return queryset.filter(category_id=self.category["id"])
@@ -308,9 +315,9 @@ class _Builder:
         by_area: dict[Any, dict[str, int]] = defaultdict(lambda: {"open": 0, "total": 0, "high": 0})
         by_status: dict[str, int] = defaultdict(int)
         rows = (
-            self._by_category(self._scoped(CaseFact.objects))
-            .values(self.area_field, "status", "priority")
-            .annotate(n=Sum("total"))
+            self._by_category(self._leveled(CaseCount.objects))
+            .values(self.area_field, "status")
+            .annotate(n=Sum("total"), high=Sum("high_priority_total"))
             .order_by()
         )
         for row in rows:
@@ -319,11 +326,10 @@ class _Builder:
             by_status[row["status"]] += row["n"]
             if row["status"] != CaseStatus.CLOSED:
                 area["open"] += row["n"]
-                if row["priority"] in ("high", "urgent"):
-                    area["high"] += row["n"]
+                area["high"] += row["high"]
         by_category: dict[int, dict[str, int]] = defaultdict(lambda: {"open": 0, "total": 0})
         category_rows = (
-            self._by_category(self._scoped(CaseFact.objects))
+            self._by_category(self._leveled(CaseCount.objects))
             .values("category_id", "status")
             .annotate(n=Sum("total"))
             .order_by()
@@ -336,7 +342,7 @@ class _Builder:
         return {"by_area": by_area, "by_category": by_category, "by_status": by_status}
 
     def _flows_in_period(self) -> tuple[dict[Any, dict[str, int]], dict[Any, dict[str, int]]]:
-        base = self._by_category(self._scoped(MonthlyCaseFlow.objects)).filter(
+        base = self._by_category(self._leveled(MonthlyCaseFlow.objects)).filter(
             month__gte=self.period_start.date()
         )
         sums = {
@@ -436,10 +442,9 @@ class _Builder:
     def _age_sex_table(self) -> dict[str, Any]:
         counts: dict[tuple[str, str], int] = defaultdict(int)
         rows = (
-            self._by_category(self._scoped(CaseFact.objects))
-            .exclude(status=CaseStatus.CLOSED)
+            self._by_category(self._scoped(CaseAgeSex.objects))
             .values("age_band", "sex")
-            .annotate(n=Sum("total"))
+            .annotate(n=Sum("open_total"))
             .order_by()
         )
         for row in rows:
@@ -469,7 +474,7 @@ class _Builder:
         ]
         found = {
             row["month"]: row
-            for row in self._by_category(self._scoped(MonthlyCaseFlow.objects))
+            for row in self._by_category(self._leveled(MonthlyCaseFlow.objects))
             .filter(month__gte=first)
             .values("month")
             .annotate(

@@ -430,3 +430,11 @@ def test_summary_for_returns_plain_data_within_the_user_scope(prov, sari, alice,
         summary_for(prov, period="decade")
     with pytest.raises(ValidationError):
         summary_for(prov, category="NOPE")
+
+
+def test_a_supervisor_home_leads_to_the_dashboard(client, sari, alice):
+    client.force_login(sari)
+    html = client.get("/").content.decode()
+    assert 'data-testid="home-stats"' in html and f'href="{reverse("stats:dashboard")}"' in html
+    client.force_login(alice)
+    assert 'data-testid="home-stats"' not in client.get("/").content.decode()

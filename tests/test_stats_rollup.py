@@ -16,6 +16,8 @@ from stats.factories import edge_cases, ensure_districts, make_case
 from stats.generate import generate
 from stats.models import (
     BeneficiaryFact,
+    CaseAgeSex,
+    CaseCount,
     CaseFact,
     DailySnapshot,
     MonthlyCaseFlow,
@@ -194,15 +196,54 @@ def test_beneficiaries_equal_a_direct_count(data):
 
 
 def test_monthly_flow_equals_a_direct_count(data):
-    rolled = {
-        (f.month, f.regency_id, f.district_id, f.category_id): (
-            f.new_total,
-            f.closed_total,
-            f.reopened_total,
-        )
-        for f in MonthlyCaseFlow.objects.all()
-    }
-    assert rolled == direct_monthly_flow()
+    def rolled(level):
+        return {
+            (f.month, f.regency_id, f.district_id, f.category_id): (
+                f.new_total,
+                f.closed_total,
+                f.reopened_total,
+            )
+            for f in MonthlyCaseFlow.objects.filter(level=level)
+        }
+
+    direct = direct_monthly_flow()
+    assert rolled("district") == direct
+    per_regency = defaultdict(lambda: [0, 0, 0])
+    for (month, regency, _district, category), counts in direct.items():
+        for index, count in enumerate(counts):
+            per_regency[(month, regency, None, category)][index] += count
+    assert rolled("regency") == {key: tuple(counts) for key, counts in per_regency.items()}
+
+
+def test_the_dashboard_case_counts_fold_the_cube_exactly(data):
+    """CaseCount (per regency and per kecamatan) and CaseAgeSex against the live rows."""
+    today = timezone.localdate(data["now"])
+    counts = defaultdict(lambda: [0, 0])
+    ages = defaultdict(lambda: [0, 0])
+    for case in Case.objects.select_related("beneficiary", "district"):
+        high = case.priority in ("high", "urgent")
+        for key in (
+            ("district", case.regency_id, own_district(case)),
+            ("regency", case.regency_id, None),
+        ):
+            row = counts[(*key, case.primary_category_id, case.status)]
+            row[0] += 1
+            row[1] += high
+        band = age_band(case.beneficiary.birth_date, today)
+        row = ages[(case.regency_id, case.primary_category_id, case.beneficiary.sex, band)]
+        row[0] += case.status != "closed"
+        row[1] += 1
+    assert {
+        (f.level, f.regency_id, f.district_id, f.category_id, f.status): [
+            f.total,
+            f.high_priority_total,
+        ]
+        for f in CaseCount.objects.all()
+    } == counts
+    assert {
+        (f.regency_id, f.category_id, f.sex, f.age_band): [f.open_total, f.total]
+        for f in CaseAgeSex.objects.all()
+    } == ages
 
 
 def test_referral_flows_equal_a_direct_count_with_exact_medians(data):
@@ -265,19 +306,13 @@ def test_sla_by_organization_equals_a_direct_count(data):
 
 def test_services_equal_a_direct_count(data):
     direct = Counter()
-    for service in ServiceDelivery.objects.select_related("case__district"):
+    for service in ServiceDelivery.objects.select_related("case"):
         case = service.case
-        key = (
-            case.regency_id,
-            own_district(case),
-            case.primary_category_id,
-            service.service_type_id,
-            service.status,
-        )
+        key = (case.regency_id, case.primary_category_id, service.service_type_id, service.status)
         direct[key] += 1
     rolled = Counter(
         {
-            (f.regency_id, f.district_id, f.category_id, f.service_type_id, f.status): f.total
+            (f.regency_id, f.category_id, f.service_type_id, f.status): f.total
             for f in ServiceFact.objects.all()
         }
     )
@@ -301,13 +336,19 @@ def test_the_edge_cases_are_counted_where_they_belong(edge, orgs):
     # The reopen counts this month; the case is open again, not closed.
     reopened = made["reopened"]
     flow = MonthlyCaseFlow.objects.get(
-        month=this_month, district__code="64.72.01", category_id=reopened.primary_category_id
+        level="district",
+        month=this_month,
+        district__code="64.72.01",
+        category_id=reopened.primary_category_id,
     )
     assert flow.reopened_total == 1
 
     # Opened 00:30 WITA on the 1st is this month, although UTC still says last month.
     assert month_of(made["month_edge"].opened_at) == this_month
-    assert MonthlyCaseFlow.objects.get(month=this_month, district__code="64.71.01").new_total == 1
+    edge_month = MonthlyCaseFlow.objects.get(
+        level="district", month=this_month, district__code="64.71.01"
+    )
+    assert edge_month.new_total == 1
 
     # Age bands at their edges.
     assert set(
@@ -346,6 +387,8 @@ def table_contents():
     contents = {}
     for model in (
         CaseFact,
+        CaseCount,
+        CaseAgeSex,
         BeneficiaryFact,
         MonthlyCaseFlow,
         ReferralFlow,
@@ -381,16 +424,16 @@ def test_a_rebuild_that_fails_midway_leaves_the_previous_figures(data, orgs):
     before = table_contents()
     runs = RebuildRun.objects.count()
     make_case(orgs["samarinda"], category="PMKS24")
-    # A real failure late in the rebuild: the services summary cannot be written.
+    # A real failure at the last step: the services table cannot be read.
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE stats_servicefact RENAME TO stats_servicefact_away")
+        cursor.execute("ALTER TABLE cases_servicedelivery RENAME TO cases_servicedelivery_away")
     try:
         with pytest.raises(DatabaseError):
             rebuild(trigger="test")
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE stats_servicefact_away RENAME TO stats_servicefact")
-    # The case facts were already rewritten inside the failed transaction: rolled back.
+            cursor.execute("ALTER TABLE cases_servicedelivery_away RENAME TO cases_servicedelivery")
+    # Every other summary was already emptied and rewritten in that transaction: rolled back.
     assert table_contents() == before
     assert RebuildRun.objects.count() == runs
     rebuild(trigger="test")

@@ -183,11 +183,11 @@ def test_a_rebuild_killed_halfway_leaves_the_old_figures(orgs):
     rebuild(trigger="test")
     make_case(orgs["samarinda"])  # the new figure would be 3
 
-    # Another session holds a table the rebuild writes late, so it stops there
-    # with the case facts already rewritten inside its transaction.
+    # Another session holds the table the rebuild reads last, so it stops there
+    # with every other summary already emptied and rewritten inside its transaction.
     blocker = psycopg2.connect(**connection.get_connection_params())
     with blocker.cursor() as cursor:
-        cursor.execute("LOCK TABLE stats_servicefact IN ACCESS EXCLUSIVE MODE")
+        cursor.execute("LOCK TABLE cases_servicedelivery IN ACCESS EXCLUSIVE MODE")
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "manage.py", "rebuild_stats"],
         cwd=ROOT,
@@ -201,7 +201,7 @@ def test_a_rebuild_killed_halfway_leaves_the_old_figures(orgs):
             def rebuild_is_waiting() -> bool:
                 cursor.execute(
                     "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                    "WHERE NOT l.granted AND c.relname = 'stats_servicefact'"
+                    "WHERE NOT l.granted AND c.relname = 'cases_servicedelivery'"
                 )
                 return cursor.fetchone()[0] == 1
 

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         assert result is not None  # wait=True always gets the lock
         wall_ms = int((time.monotonic() - started) * 1000)
         for name, count in result.row_counts.items():
-            self.stdout.write(f"  {name:<18} {count:>8} rows")
+            ms = result.timings_ms.get(name, 0)
+            self.stdout.write(f"  {name:<18} {count:>8} rows {ms:>7} ms")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Statistics rebuilt: {result.total_rows} rows in {result.duration_ms} ms "
