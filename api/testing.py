@@ -110,3 +110,63 @@ def celery_inline() -> Iterator[None]:
         yield
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@contextmanager
+def celery_worker_process(**extra_env: str) -> Iterator[list[str]]:
+    """A real `celery -A pmks worker` on this test run's Postgres database and Redis
+    (tests marked celery_worker + postgres, transactional); yields its output lines."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    from pmks.celery import app
+
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "SECRET_KEY": "test-only-not-secret",
+        "DEBUG": "False",
+        **extra_env,
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    app.control.purge()
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "pmks", "worker", "-l", "info", "--pool", "solo"]
+        + ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+        + ["-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if " ready." in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert ready.wait(60), "".join(lines[-30:])
+        yield lines
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -21,7 +21,7 @@ from referrals.testing import send
 
 pytestmark = pytest.mark.django_db
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 4
 
 
 @pytest.fixture
