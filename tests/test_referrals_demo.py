@@ -27,7 +27,8 @@ def seeded(db):
     return seed_referrals()
 
 
-def test_the_demo_has_every_state_of_both_kinds(seeded):
+def test_the_demo_has_every_state_some_overdue_real_transfers_and_capacity(seeded):
+    """One seeding, several checks (seeding takes seconds)."""
     pairs = set(Referral.objects.values_list("kind", "status"))
     for status in ("pending", "accepted", "declined", "cancelled"):
         assert ("transfer", status) in pairs
@@ -35,27 +36,20 @@ def test_the_demo_has_every_state_of_both_kinds(seeded):
         assert ("service", status) in pairs
     assert seeded.referrals == Referral.objects.count() >= 15
 
-
-def test_some_demo_referrals_are_overdue_and_flagged(seeded):
     late = Referral.objects.filter(status="pending", due_at__lt=timezone.now())
     assert late.count() >= 3
     assert set(late.values_list("is_overdue", flat=True)) == {True}
     assert seeded.overdue_marked == late.count()
 
-
-def test_demo_transfers_between_regencies_moved_their_cases(seeded):
     for transfer in Referral.objects.filter(kind="transfer", status="accepted"):
         assert transfer.from_regency_id != transfer.to_regency_id
         assert transfer.case.owner_org_id == transfer.to_org_id
 
-
-def test_demo_capacity_matches_the_places_held(seeded):
     shelter = ServiceOffer.objects.get(name="Shelter sementara UPTD Nirwana Puri")
     held = Referral.objects.filter(offer=shelter, holds_capacity=True).count()
     assert held >= 1
     assert shelter.capacity_free == 6 - held
-    full = ServiceOffer.objects.get(name="Rumah Singgah Kota Balikpapan")
-    assert full.capacity_free == 0
+    assert ServiceOffer.objects.get(name="Rumah Singgah Kota Balikpapan").capacity_free == 0
 
 
 def test_seeding_again_changes_nothing(seeded):
