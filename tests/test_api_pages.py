@@ -113,3 +113,13 @@ def test_the_schema_and_the_docs_page_are_served_without_a_cdn(db):
     assert "swagger-ui" in docs
     assert "drf_spectacular_sidecar" in docs
     assert "cdn" not in docs.lower()
+
+
+@pytest.mark.parametrize(("persona", "manages"), [("sari", True), ("agnes", False)])
+def test_the_home_page_points_to_the_integration(request, persona, manages):
+    client = Client()
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get("/").content.decode()
+    assert 'data-testid="home-api"' in page
+    assert "/api/v1/docs/" in page
+    assert (PAGE in page) is manages
