@@ -73,6 +73,22 @@ class WebhookListView(ApiView):
     @extend_schema(
         summary="List the organization's webhooks",
         responses={200: WebhookEndpointSerializer(many=True), **errors()},
+        examples=[
+            OpenApiExample(
+                "Webhook",
+                value=[
+                    {
+                        "id": 7,
+                        "url": "https://simrs.example.go.id/pmks/webhook",
+                        "events": ["new_referral", "decision"],
+                        "description": "SIMRS",
+                        "is_active": True,
+                        "created_at": "2025-03-01T10:12:00+08:00",
+                    }
+                ],
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         endpoints = WebhookEndpoint.objects.filter(organization_id=request.user.organization_id)
@@ -149,6 +165,26 @@ class WebhookDetailView(ApiView):
     description="Newest first: status (pending, retrying, succeeded, failed), attempts, the "
     "last response code or error.",
     responses={200: WebhookDeliverySerializer(many=True), **errors(400)},
+    examples=[
+        OpenApiExample(
+            "Retried, then delivered",
+            value={
+                "delivery_id": "5b0c2f4e-8d7a-4a51-9a55-0f2d8c1e7b10",
+                "endpoint": 7,
+                "event": "new_referral",
+                "referral_id": 41,
+                "status": "succeeded",
+                "attempts": 2,
+                "response_code": 200,
+                "last_error": "",
+                "created_at": "2025-03-01T09:00:01+08:00",
+                "last_attempt_at": "2025-03-01T09:00:32+08:00",
+                "next_attempt_at": None,
+                "delivered_at": "2025-03-01T09:00:32+08:00",
+            },
+            response_only=True,
+        )
+    ],
 )
 class WebhookDeliveryListView(ApiGenericView):
     permission_classes = [BelongsToOrganization]

@@ -94,6 +94,74 @@ def _duplicate_response(request: Request, exc: DuplicateFound) -> Response:
     return error_response(409, exc.code, str(exc.message), details=details)
 
 
+BENEFICIARY_EXAMPLE = {
+    "id": 88,
+    "nik": "6472015705900001",
+    "nik_absent_reason": "",
+    "no_kk": "",
+    "full_name": "Siti Rahmawati",
+    "sex": "F",
+    "birth_date": "1990-05-17",
+    "birth_date_estimated": False,
+    "birth_place": "Samarinda",
+    "region": "64.72.01.1001",
+    "regency": "64.72",
+    "district": "64.72.01",
+    "registered_by_org": "dinsos-samarinda",
+    "created_at": "2025-03-01T09:00:00+08:00",
+    "version": 1,
+}
+CASE_EXAMPLE = {
+    "id": 1203,
+    "number": "6472/2025/01203",
+    "status": "in_service",
+    "priority": "high",
+    "beneficiary": {"id": 88, "full_name": "Siti Rahmawati", "nik": "6472015705900001"},
+    "primary_category": "PMKS08",
+    "owner_org": "dinsos-samarinda",
+    "district": "64.72.01",
+    "assigned_to": "pekerja.samarinda",
+    "opened_at": "2025-03-01T09:00:00+08:00",
+    "closed_at": None,
+    "updated_at": "2025-03-02T10:00:00+08:00",
+    "version": 4,
+}
+CASE_DETAIL_EXAMPLE = {
+    **CASE_EXAMPLE,
+    "other_categories": ["PMKS24"],
+    "summary": "Lansia telantar, tinggal sendiri.",
+    "closure_reason": "",
+    "closure_note": "",
+    "reopened_count": 0,
+    "created_at": "2025-03-01T09:00:00+08:00",
+    "allowed_moves": [
+        {"move": "monitor", "to_status": "monitoring"},
+        {"move": "request_closure", "to_status": "closure_requested"},
+    ],
+}
+SERVICE_EXAMPLE = {
+    "id": 311,
+    "service_type": {
+        "code": "shelter",
+        "name": "Tempat tinggal sementara (shelter)",
+        "name_id": "Tempat tinggal sementara (shelter)",
+        "has_capacity": True,
+    },
+    "provider_org": {
+        "code": "dinsos-samarinda",
+        "name": "Dinas Sosial Kota Samarinda",
+        "kind": "regency_office",
+    },
+    "provider_name": "",
+    "status": "ongoing",
+    "start_date": "2025-03-02",
+    "end_date": None,
+    "outcome": "",
+    "created_at": "2025-03-02T10:00:00+08:00",
+    "updated_at": "2025-03-02T10:00:00+08:00",
+    "version": 1,
+}
+
 DUPLICATE_EXAMPLE = {
     "error": {
         "code": "duplicate",
@@ -131,6 +199,7 @@ class BeneficiaryListView(ApiGenericView):
         description="Persons you may see, newest first. `q`: a 16-digit NIK (exact) or part of "
         "the name; `nik`: exact NIK.",
         responses={200: BeneficiarySerializer(many=True), **errors(400, 403)},
+        examples=[OpenApiExample("Person", value=BENEFICIARY_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
@@ -191,6 +260,22 @@ class BeneficiaryListView(ApiGenericView):
     summary="One beneficiary",
     description="The person's data (recorded in the personal-data access log), with an ETag.",
     responses={200: BeneficiaryDetailSerializer, **errors(403, 404)},
+    examples=[
+        OpenApiExample(
+            "Person",
+            value={
+                **BENEFICIARY_EXAMPLE,
+                "address": "Jl. Pahlawan RT 12",
+                "phone": "",
+                "has_disability": False,
+                "disability_note": "",
+                "legal_basis": "public_task",
+                "consent_note": "",
+                "updated_at": "2025-03-01T09:00:00+08:00",
+            },
+            response_only=True,
+        )
+    ],
 )
 class BeneficiaryDetailView(ApiView):
     permission_classes = [IsOfficeUser]
@@ -221,6 +306,7 @@ class CaseListView(ApiGenericView):
         "filters: `q` (name, NIK or case number), `status` (`active` = all active), "
         "`category`, `priority`, `district`, `assigned_to`, `opened_after`, `opened_before`.",
         responses={200: CaseSerializer(many=True), **errors(400, 403)},
+        examples=[OpenApiExample("Case", value=CASE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
@@ -273,6 +359,7 @@ class CaseDetailView(ApiView):
         description="With the status moves you may make now and an ETag (the version). "
         "Recorded in the personal-data access log.",
         responses={200: CaseDetailSerializer, **errors(403, 404)},
+        examples=[OpenApiExample("Case", value=CASE_DETAIL_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
         case = selectors.get_case_for_user(request.user, pk)
@@ -355,6 +442,7 @@ class ServiceListView(ApiGenericView):
     @extend_schema(
         summary="Services delivered on a case",
         responses={200: ServiceDeliverySerializer(many=True), **errors(400, 403, 404)},
+        examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
         case = selectors.get_case_for_user(request.user, pk)
@@ -403,6 +491,7 @@ class ServiceDetailView(ApiView):
         summary="One service delivered",
         description="With an ETag for If-Match.",
         responses={200: ServiceDeliverySerializer, **errors(403, 404)},
+        examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int, service_pk: int) -> Response:
         service = _service(selectors.get_case_for_user(request.user, pk), service_pk)

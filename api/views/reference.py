@@ -131,6 +131,21 @@ class RegionTreeView(ApiView):
     summary="One region by code",
     description="With its parent's code and its direct children.",
     responses={200: RegionDetailSerializer, **errors(404)},
+    examples=[
+        OpenApiExample(
+            "Kota Samarinda",
+            value={
+                "code": "64.72",
+                "name": "Kota Samarinda",
+                "level": "regency",
+                "parent": "64",
+                "children": [
+                    {"code": "64.72.01", "name": "Palaran", "level": "district"},
+                ],
+            },
+            response_only=True,
+        )
+    ],
 )
 class RegionDetailView(ApiView):
     permission_classes = [BelongsToOrganization]
@@ -211,6 +226,32 @@ def directory_filterset() -> Any:
     description="Services organizations publish, with free places (shelter beds, training "
     "seats): how kabupaten/kota share resources. Filters as on the directory page.",
     responses={200: ServiceOfferSerializer(many=True), **errors(400)},
+    examples=[
+        OpenApiExample(
+            "Shelter with free beds",
+            value={
+                "id": 3,
+                "name": "Shelter Dinsos Samarinda",
+                "description": "Tempat tinggal sementara untuk perempuan dan anak.",
+                "organization": {
+                    "code": "dinsos-samarinda",
+                    "name": "Dinas Sosial Kota Samarinda",
+                    "kind": "regency_office",
+                },
+                "service_type": {
+                    "code": "shelter",
+                    "name": "Tempat tinggal sementara (shelter)",
+                    "name_id": "Tempat tinggal sementara (shelter)",
+                    "has_capacity": True,
+                },
+                "regencies": ["64.72", "64.74"],
+                "capacity_total": 20,
+                "capacity_free": 4,
+                "capacity_updated_at": "2025-03-01T08:00:00+08:00",
+            },
+            response_only=True,
+        )
+    ],
 )
 class DirectoryListView(ApiGenericView):
     permission_classes = [BelongsToOrganization]
