@@ -509,3 +509,11 @@ def test_the_home_page_shows_waiting_and_overdue_referrals(client, agnes, alice,
         "overdue": 1,
         "accepted": 0,
     }
+
+
+def test_office_supervisors_get_the_block_and_the_province_does_not(client, sari, prov, to_rsud):
+    response = client_for(client, sari).get(reverse("home"))
+    assert response.context["referrals_home"]["outbox"]["pending"] == 1
+    assert 'data-testid="home-referrals"' in response.text
+    response = client_for(client, prov).get(reverse("home"))
+    assert response.context["referrals_home"] is None
