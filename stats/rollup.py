@@ -1,8 +1,9 @@
 """Rebuild the summary tables (stats/models.py) from the live tables.
 
 How it works:
-- One INSERT ... SELECT ... GROUP BY per summary table, after a DELETE, all in
-  ONE transaction. No Python loop over rows: the database does the counting.
+- DELETE every summary table, then one INSERT ... SELECT ... GROUP BY per table
+  (the dashboard tables are folded from the cube just written), all in ONE
+  transaction. No Python loop over rows: the database does the counting.
 - Readers keep seeing the previous figures until the transaction commits, so a
   rebuild that fails or is killed at any point leaves the old figures in place
   (the RebuildRun row is written in the same transaction: it always describes
