@@ -13,6 +13,7 @@ Playwright's Chromium. App tests use the personas from here:
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -83,6 +84,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for report in skipped:
             reporter.write_line(f"SKIPPED in CI: {report.nodeid}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():  # type: ignore[no-untyped-def]
+    """Tests create many users; the production hasher (PBKDF2) would dominate the run."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- reference data after transactional tests ------------------------------------
@@ -242,6 +251,10 @@ def page(chromium, live_server):  # type: ignore[no-untyped-def]
     page = context.new_page()
     page.base_url = live_server.url  # type: ignore[attr-defined]
     yield page
+    # Let late requests (htmx badges, polling) finish before the live server's
+    # database is flushed: a request still running then can break the flush.
+    with contextlib.suppress(Exception):  # a page that never idles is still closed
+        page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
 
 

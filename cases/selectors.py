@@ -10,17 +10,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Role, User
-from accounts.scoping import Reach, is_office_supervisor_of, scope_of
+from accounts.scoping import Reach, is_office_supervisor_of, may_see_owner, owned_q, scope_of
 from cases.models import (
     ACTIVE_STATUSES,
     Assessment,
     Beneficiary,
     Case,
+    CaseFormerOwner,
     CaseStatus,
     ServiceDelivery,
     ServiceStatus,
@@ -158,18 +159,37 @@ def beneficiary_cases(user: Any, beneficiary: Beneficiary) -> list[Case]:
     )
 
 
-def case_page_data(case: Case) -> dict[str, Any]:
-    """Everything the case page lists, in a fixed number of queries."""
-    referrals = []
-    if hasattr(case, "referrals"):
-        referrals = list(case.referrals.select_related("to_org", "from_org").order_by("-pk"))
+def history_cutoff(user: Any, case: Case) -> dt.datetime | None:
+    """None when the user sees the case as (a supervisor of) its owner; for an office
+    that owned it before a transfer, the moment it stopped owning it: such an office
+    keeps the history up to the transfer and nothing after it."""
+    if may_see_owner(user, case.owner_org):
+        return None
+    return (
+        CaseFormerOwner.objects.filter(case=case)
+        .filter(owned_q(user, org_field="organization"))
+        .aggregate(until=Max("until"))["until"]
+    )
+
+
+def case_page_data(case: Case, *, cutoff: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything the case page lists, in a fixed number of queries; with a cutoff
+    (former owner), only what was recorded up to it."""
+
+    def upto(queryset: QuerySet[Any], field: str) -> QuerySet[Any]:
+        return queryset.filter(**{f"{field}__lte": cutoff}) if cutoff else queryset
+
+    referrals = upto(case.referrals.select_related("to_org", "from_org"), "created_at")
     return {
         "other_categories": list(case.other_categories.all()),
-        "assessments": list(case.assessments.select_related("assessed_by")),
-        "services": list(case.services.select_related("service_type", "provider_org")),
-        "events": list(case.events.select_related("actor", "actor_org")[:200]),
-        "attachments": list(case.attachments.select_related("uploaded_by")),
-        "referrals": referrals,
+        "assessments": list(upto(case.assessments.select_related("assessed_by"), "assessed_at")),
+        "services": list(
+            upto(case.services.select_related("service_type", "provider_org"), "created_at")
+        ),
+        "events": list(upto(case.events.select_related("actor", "actor_org"), "created_at")[:200]),
+        "attachments": list(upto(case.attachments.select_related("uploaded_by"), "uploaded_at")),
+        "referrals": list(referrals.order_by("-pk")),
+        "history_cutoff": cutoff,
     }
 
 

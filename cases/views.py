@@ -377,7 +377,7 @@ def case_create(request: HttpRequest, beneficiary_pk: int | None = None) -> Http
 
 def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
-    data = selectors.case_page_data(case)
+    data = selectors.case_page_data(case, cutoff=selectors.history_cutoff(user, case))
     may_write = selectors.may_write_case(user, case)
     moves = services.allowed_moves(user, case)
     return {

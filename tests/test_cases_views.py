@@ -683,3 +683,35 @@ def test_a_supervisor_reassigns_one_case_from_its_page(client, alice, amir, sari
     assert response["Location"] == url
     samarinda_case.refresh_from_db()
     assert samarinda_case.assigned_to == amir
+
+
+def test_a_former_owner_sees_the_history_up_to_the_transfer_only(client, orgs, alice, bob):
+    """After a transfer Samarinda keeps read access to what happened before it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.factories import CaseFactory
+    from cases.models import CaseEvent, CaseFormerOwner
+
+    case = CaseFactory(owner_org=orgs["balikpapan"])
+    transfer_time = timezone.now() - dt.timedelta(hours=1)
+    CaseFormerOwner.objects.create(case=case, organization=orgs["samarinda"], until=transfer_time)
+    CaseEvent.objects.create(
+        case=case,
+        kind="note",
+        text="before the transfer",
+        created_at=transfer_time - dt.timedelta(minutes=5),
+    )
+    CaseEvent.objects.create(
+        case=case, kind="note", text="after the transfer", created_at=timezone.now()
+    )
+    client.force_login(alice)
+    html = client.get(f"/kasus/{case.pk}/").content.decode()
+    assert "before the transfer" in html
+    assert "after the transfer" not in html
+    assert 'data-testid="history-cutoff"' in html
+    client.force_login(bob)
+    html = client.get(f"/kasus/{case.pk}/").content.decode()
+    assert "after the transfer" in html
+    assert 'data-testid="history-cutoff"' not in html
