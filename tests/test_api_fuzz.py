@@ -31,6 +31,21 @@ def fast_passwords(settings):
 MAX_EXAMPLES = 4
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Calling the WSGI app directly fires request_started/finished, whose handler
+    would close the test's connection (inside its transaction) on PostgreSQL; the
+    test Client disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def fuzz_key(orgs, alice, settings):
     """A Samarinda supervisor's key (cases, referrals, statistics, webhooks), some data
