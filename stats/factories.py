@@ -4,7 +4,7 @@ ORM), plus the awkward cases the rollup must get right."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F
 from django.utils import timezone
@@ -58,16 +58,20 @@ def make_case(
         district=district,
         region=district or owner_org.region,
     )
-    return CaseFactory(
-        owner_org=owner_org,
-        beneficiary=beneficiary,
-        primary_category=PmksCategory.objects.get(code=category),
-        status=status,
-        priority=priority,
-        opened_at=opened_at or timezone.now(),
-        closed_at=closed_at,
-        district=district,
+    case = cast(
+        Case,
+        CaseFactory(
+            owner_org=owner_org,
+            beneficiary=beneficiary,
+            primary_category=PmksCategory.objects.get(code=category),
+            status=status,
+            priority=priority,
+            opened_at=opened_at or timezone.now(),
+            closed_at=closed_at,
+            district=district,
+        ),
     )
+    return case
 
 
 def reopen_case(case: Case, *, at: dt.datetime) -> None:

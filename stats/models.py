@@ -9,6 +9,8 @@ reference data, and the next rebuild drops a row that no longer matches.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,7 +47,7 @@ class AreaLevel(models.TextChoices):
     DISTRICT = "district", _("Kecamatan")
 
 
-def _fk(to: type[models.Model], verbose_name: str, *, null: bool = False) -> models.ForeignKey:
+def _fk(to: type[models.Model], verbose_name: Any, *, null: bool = False) -> models.ForeignKey:
     return models.ForeignKey(
         to,
         verbose_name=verbose_name,

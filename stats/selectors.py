@@ -132,9 +132,10 @@ def build_summary(
     scope: Scope, *, period: str | None = None, category: str | None = None
 ) -> dict[str, Any]:
     period_key = clean_period(period)
-    categories = list(
-        PmksCategory.objects.order_by("sort_order", "code").values("id", "code", "name")
-    )
+    categories: list[dict[str, Any]] = [
+        dict(row)
+        for row in PmksCategory.objects.order_by("sort_order", "code").values("id", "code", "name")
+    ]
     chosen = _clean_category(category, categories)
     run = latest_run()
     now = run.computed_at if run else timezone.now()
@@ -202,8 +203,8 @@ class _Builder:
         region_filter = Q(level__in=(Level.PROVINCE, Level.REGENCY))
         if regency is not None:
             region_filter |= Q(parent=regency, level=Level.DISTRICT)
-        self.regions = {
-            row["id"]: row
+        self.regions: dict[int, dict[str, Any]] = {
+            row["id"]: dict(row)
             for row in Region.objects.filter(region_filter)
             .order_by("code")
             .values("id", "code", "name", "level")
@@ -249,7 +250,9 @@ class _Builder:
 
     def _area_rows(self, values: dict[Any, Any]) -> list[tuple[str, str, Any]]:
         """(code, name, key) for every area of the scope, plus 'other' when it has data."""
-        rows = [(area["code"], area["name"], area["id"]) for area in self.areas]
+        rows: list[tuple[str, str, Any]] = [
+            (area["code"], area["name"], area["id"]) for area in self.areas
+        ]
         if None in values:
             label = _("Kecamatan lain/tidak diketahui") if self.scope.regency else _("Lainnya")
             rows.append(("", label, None))
