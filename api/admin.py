@@ -8,10 +8,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import APIKey
 
 from accounts.models import Role
 from api import services
 from api.models import OrganizationAPIKey, WebhookDelivery, WebhookEndpoint
+
+# The library's own key model is unused: keys belong to organizations (below).
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 KEY_ROLES = [
     (Role.AGENCY_STAFF, Role.AGENCY_STAFF.label),

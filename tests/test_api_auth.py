@@ -189,3 +189,38 @@ def test_a_body_that_is_not_json_is_a_400_in_the_same_shape(orgs):
     response = key_client(clear).post("/api/v1/webhooks/", "{not json", "application/json")
     assert response.status_code == 400
     assert error_of(response)["code"] == "parse_error"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [(None, "Bidang ini harus diisi."), ("en", "This field is required.")]
+)
+def test_error_messages_follow_accept_language(orgs, language, expected):
+    _key, clear = issue_key(orgs["rsud"])
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    response = key_client(clear).post("/api/v1/webhooks/", {}, "application/json", **headers)
+    assert error_of(response)["fields"]["url"] == [expected]
+
+
+def test_writes_through_a_key_are_audited_as_its_integration_user(orgs):
+    from auditlog.models import LogEntry
+
+    _key, clear = issue_key(orgs["samarinda"])
+    response = key_client(clear).post(
+        "/api/v1/beneficiaries/",
+        {
+            "nik_absent_reason": "street",
+            "full_name": "Orang Jalanan",
+            "sex": "M",
+            "region": "64.72",
+            "legal_basis": "public_task",
+        },
+        "application/json",
+    )
+    assert response.status_code == 201
+    entry = LogEntry.objects.get(action=LogEntry.Action.CREATE, object_pk=response.json()["id"])
+    assert entry.actor.username == "api.dinsos-samarinda.caseworker"
+
+
+def test_the_librarys_own_key_model_is_not_in_the_admin(admin_client):
+    assert admin_client.get("/admin/rest_framework_api_key/apikey/").status_code == 404
+    assert admin_client.get("/admin/api/organizationapikey/").status_code == 200
