@@ -372,3 +372,20 @@ def test_the_list_costs_the_same_queries_whatever_the_page_size(
     with django_assert_num_queries(2):
         response = rsud.get(LIST, {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_the_message_list_costs_the_same_whatever_its_length(
+    rsud, agnes, referral, count, django_assert_num_queries
+):
+    from referrals.services import referral_message_post
+
+    for index in range(count):
+        referral_message_post(actor=agnes, referral=referral, body=f"Pesan {index}")
+    url = f"{detail(referral)}messages/"
+    rsud.get(url)
+    # 1. key + user + organization, 2. the referral (scoped), 3. the page of messages
+    # with author and author's organization joined
+    with django_assert_num_queries(3):
+        response = rsud.get(url)
+    assert len(response.json()["results"]) == count

@@ -247,3 +247,20 @@ def test_without_a_worker_a_failed_delivery_waits_for_the_retry_sweep(
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
     assert len(receiver.received) == 2
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_delivery_list_costs_the_same_whatever_its_length(
+    orgs, count, django_assert_num_queries
+):
+    endpoint, _ = register(orgs["rsud"], "https://simrs.example/hook")
+    for _index in range(count):
+        WebhookDelivery.objects.create(
+            endpoint=endpoint, organization=orgs["rsud"], event="new_referral", payload={}
+        )
+    client = client_for(orgs["rsud"])
+    client.get("/api/v1/webhooks/deliveries/")
+    # 1. key + user + organization, 2. the page of deliveries
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/webhooks/deliveries/")
+    assert len(response.json()["results"]) == count
