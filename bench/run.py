@@ -129,10 +129,11 @@ def url_for(name: str, *args: Any, **kwargs: Any) -> str:
 
 
 class Bench:
-    def __init__(self, repeat: int, warmup: int, only: str | None):
+    def __init__(self, repeat: int, warmup: int, only: str | None, explain: str | None = None):
         self.repeat = repeat
         self.warmup = warmup
         self.only = only
+        self.explain = Path(explain) if explain else None
         self.results: list[Result] = []
 
     def measure(
@@ -166,12 +167,33 @@ class Bench:
                 with CaptureQueriesContext(connection) as captured:
                     step(0)
                 result.queries = len(captured.captured_queries)
+                if self.explain:
+                    self.write_plans(name, captured.captured_queries)
         except NotAvailable as exc:
             result.error = f"not available: {exc}"
         except Exception as exc:  # noqa: BLE001  (reported in the table, the run goes on)
             result.error = f"error: {type(exc).__name__}: {str(exc)[:160]}"
         status = result.error or f"p50 {result.p50:.1f} ms, p95 {result.p95:.1f} ms"
         print(f"  {name}: {status}", flush=True)
+
+    def write_plans(self, name: str, queries: list[dict[str, str]], top: int = 3) -> None:
+        """EXPLAIN ANALYZE of the slowest SELECTs of one request, appended to a file."""
+        from django.db import connection, transaction
+
+        assert self.explain is not None
+        slowest = sorted(
+            (q for q in queries if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))),
+            key=lambda q: float(q["time"]),
+            reverse=True,
+        )[:top]
+        with self.explain.open("a") as out:
+            out.write(f"\n\n===== {name} ({len(queries)} queries)\n")
+            for query in slowest:
+                out.write(f"\n--- {float(query['time']) * 1000:.1f} ms\n{query['sql']}\n")
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                    out.write("\n".join(row[0] for row in cursor.fetchall()) + "\n")
+                    transaction.set_rollback(True)
 
 
 def check(response: Any) -> Any:
@@ -212,7 +234,7 @@ def run_web(args: argparse.Namespace) -> dict[str, Any]:
     from referrals.models import Referral
 
     User = get_user_model()
-    bench = Bench(args.repeat, args.warmup, args.only)
+    bench = Bench(args.repeat, args.warmup, args.only, args.explain)
     users = {u.username: u for u in User.objects.filter(username__in=USERNAMES)}
     missing = set(USERNAMES) - set(users)
     if missing:
@@ -568,7 +590,7 @@ def database_url(url: str | None, name: str | None, server: str) -> str | None:
     return None
 
 
-def run_child(flag: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+def run_child(flag: str, url: str, args: argparse.Namespace, label: str) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = handle.name
     command = [
@@ -587,6 +609,8 @@ def run_child(flag: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     ]
     if args.only:
         command += ["--only", args.only]
+    if args.explain:
+        command += ["--explain", str(Path(args.explain).with_suffix(f".{label}.txt"))]
     env = dict(os.environ)
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
@@ -767,6 +791,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--log", default=str(ROOT / "var" / "bench.log"), help="the workers' log output"
     )
+    parser.add_argument(
+        "--explain",
+        metavar="FILE",
+        help="also write EXPLAIN ANALYZE of each measurement's slowest queries "
+        "(FILE.small.txt, FILE.large.txt)",
+    )
     parser.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--rebuild-worker", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--json-out", help=argparse.SUPPRESS)
@@ -786,8 +816,8 @@ def main(argv: list[str]) -> int:
         print(f"== {label}: {url}", file=sys.stderr, flush=True)
         # the rebuild first: the dashboards then show current figures
         print("  full statistics rebuild …", file=sys.stderr, flush=True)
-        rebuild = run_child("--rebuild-worker", url, args)
-        data = run_child("--worker", url, args)
+        rebuild = run_child("--rebuild-worker", url, args, label)
+        data = run_child("--worker", url, args, label)
         data["rebuild"] = rebuild
         runs[label] = data
     text = report(runs["small"], runs["large"], args)

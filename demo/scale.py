@@ -1886,7 +1886,8 @@ def generate_scale(
         progress.say("indexes and keys verified against the migration state; committing")
     with connection.cursor() as cursor:
         started_analyze = time.monotonic()
-        for name in names:
+        # also the region tree and the users written above: fresh planner statistics
+        for name in [*names, Region._meta.db_table, User._meta.db_table]:
             quoted_name = connection.ops.quote_name(name)
             if postgres and not connection.in_atomic_block:
                 cursor.execute(f"VACUUM (ANALYZE) {quoted_name}")
