@@ -37,7 +37,7 @@ class APIKeyAddForm(forms.ModelForm):
         fields = ["organization", "name", "expiry_date"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         organization = data.get("organization")
         role = data.get("role")
         if organization and role and role not in services.allowed_key_roles(organization):
@@ -62,12 +62,14 @@ class OrganizationAPIKeyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organization"]
     actions = ["revoke_keys"]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = APIKeyAddForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["organization", "name", "role", "expiry_date"]
         return [
@@ -84,7 +86,7 @@ class OrganizationAPIKeyAdmin(admin.ModelAdmin):
             "revoked_by",
         ]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return []
         fields = self.get_fields(request, obj)

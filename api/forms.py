@@ -28,9 +28,9 @@ class KeyCreateForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
-            (role, Role(role).label) for role in allowed_key_roles(organization)
-        ]
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)  # noqa: S101
+        role_field.choices = [(role, Role(role).label) for role in allowed_key_roles(organization)]
         self.fields["expiry"].initial = timezone.localdate() + dt.timedelta(
             days=settings.API_KEY_DEFAULT_VALID_DAYS
         )

@@ -53,7 +53,7 @@ class OrganizationAPIKey(AbstractAPIKey):
         blank=True,
     )
 
-    class Meta(AbstractAPIKey.Meta):
+    class Meta:
         verbose_name = _("kunci API")
         verbose_name_plural = _("kunci API")
         ordering = ["-created"]

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 class NewestFirstPagination(CursorPagination):
     """Lists that grow (referrals, cases, beneficiaries, services, deliveries)."""
 
-    ordering = ("-created_at", "-id")
+    ordering: tuple[str, ...] = ("-created_at", "-id")
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100

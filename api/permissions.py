@@ -20,12 +20,8 @@ class BelongsToOrganization(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and getattr(user, "organization_id", None)
-            and user.organization.is_active
-        )
+        organization = getattr(user, "organization", None) if user.is_authenticated else None
+        return organization is not None and organization.is_active
 
 
 class IsOfficeUser(BasePermission):

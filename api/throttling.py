@@ -20,7 +20,8 @@ class APIKeyRateThrottle(SimpleRateThrottle):
     scope = "api_key"
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return str(rate) if rate else None
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         if isinstance(request.auth, OrganizationAPIKey):

@@ -32,6 +32,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -130,7 +131,7 @@ def on_referral_event(event: str, referral_id: int) -> list[WebhookDelivery]:
             for endpoint in endpoints
         ]
         for delivery in deliveries:
-            transaction.on_commit(lambda pk=delivery.pk: enqueue(pk))
+            transaction.on_commit(partial(enqueue, delivery.pk))
     return deliveries
 
 

@@ -158,7 +158,9 @@ class CaseDetailSerializer(CaseSerializer):
     closure_reason = serializers.CharField(
         read_only=True, help_text="A closure reason code, empty while the case is not closing."
     )
-    other_categories = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
+    other_categories = serializers.SlugRelatedField(  # type: ignore[var-annotated]
+        many=True, slug_field="code", read_only=True
+    )
     allowed_moves = CaseMoveSerializer(many=True, read_only=True)
 
     class Meta(CaseSerializer.Meta):

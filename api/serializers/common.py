@@ -58,7 +58,8 @@ class ServiceTypeSerializer(LocalizedNameMixin, serializers.ModelSerializer):
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. `invalid`.")
     message = serializers.CharField(help_text="For people, in the request's language.")
-    fields = serializers.DictField(
+    # A field named "fields": DRF's metaclass moves it into _declared_fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Every bad input field with its messages.",

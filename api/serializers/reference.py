@@ -15,7 +15,10 @@ from regions.models import Region
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(source="parent.code", read_only=True, allow_null=True)
+    # A field named "parent" (DRF's metaclass keeps it apart from Field.parent).
+    parent = serializers.CharField(  # type: ignore[assignment]
+        source="parent.code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Region
@@ -51,7 +54,9 @@ class RegionTreeSerializer(serializers.Serializer):
 class ServiceOfferSerializer(serializers.ModelSerializer):
     organization = OrganizationRefSerializer(read_only=True)
     service_type = ServiceTypeSerializer(read_only=True)
-    regencies = serializers.SlugRelatedField(many=True, slug_field="code", read_only=True)
+    regencies = serializers.SlugRelatedField(  # type: ignore[var-annotated]
+        many=True, slug_field="code", read_only=True
+    )
 
     class Meta:
         model = ServiceOffer

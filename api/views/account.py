@@ -21,7 +21,7 @@ from api.serializers.webhooks import (
     WebhookEndpointInput,
     WebhookEndpointSerializer,
 )
-from api.views.base import ApiGenericView, ApiView
+from api.views.base import ApiGenericView, ApiView, acting, acting_organization
 
 
 @extend_schema(
@@ -55,7 +55,7 @@ from api.views.base import ApiGenericView, ApiView
 )
 class MeView(ApiView):
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = acting(request)
         api_key = request.auth if isinstance(request.auth, OrganizationAPIKey) else None
         data = {
             "username": user.username,
@@ -91,7 +91,7 @@ class WebhookListView(ApiView):
         ],
     )
     def get(self, request: Request) -> Response:
-        endpoints = WebhookEndpoint.objects.filter(organization_id=request.user.organization_id)
+        endpoints = WebhookEndpoint.objects.filter(organization=acting_organization(request))
         return Response(WebhookEndpointSerializer(endpoints, many=True).data)
 
     @extend_schema(
@@ -130,8 +130,8 @@ class WebhookListView(ApiView):
         data = WebhookEndpointInput(data=request.data)
         data.is_valid(raise_exception=True)
         endpoint, secret = services.webhook_endpoint_create(
-            actor=request.user,
-            organization=request.user.organization,
+            actor=acting(request),
+            organization=acting_organization(request),
             url=data.validated_data["url"],
             events=data.validated_data.get("events"),
             description=data.validated_data["description"],
@@ -153,9 +153,9 @@ class WebhookDetailView(ApiView):
         endpoint = get_object_or_404(
             WebhookEndpoint.objects.select_related("organization"),
             pk=pk,
-            organization_id=request.user.organization_id,
+            organization=acting_organization(request),
         )
-        services.webhook_endpoint_deactivate(actor=request.user, endpoint=endpoint)
+        services.webhook_endpoint_deactivate(actor=acting(request), endpoint=endpoint)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -192,7 +192,7 @@ class WebhookDeliveryListView(ApiGenericView):
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> Any:
-        return WebhookDelivery.objects.filter(organization_id=self.request.user.organization_id)
+        return WebhookDelivery.objects.filter(organization=acting_organization(self.request))
 
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())

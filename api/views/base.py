@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
-from auditlog.signals import accessed
-from django.db.models import Model
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -15,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Organization, User
 from api.models import OrganizationAPIKey
 
 access_logger = logging.getLogger("pmks.api.access")
@@ -44,14 +44,26 @@ def log_access(request: Request, response: Response, started: float | None) -> N
     )
 
 
-def audit_read(instance: Model) -> None:
-    """A django-auditlog ACCESS entry (actor from the request) for a personal-data read."""
-    accessed.send(sender=instance.__class__, instance=instance)
+def acting(request: Request) -> User:
+    """The user the request acts as (a key's integration user, or the session's).
+
+    Every API view requires authentication (DEFAULT_PERMISSION_CLASSES and the
+    views' own), so by the time a handler runs this is a real User.
+    """
+    return cast(User, request.user)
+
+
+def acting_organization(request: Request) -> Organization:
+    """The organization the request is attributed to (BelongsToOrganization checked it)."""
+    organization = acting(request).organization
+    if organization is None:
+        raise PermissionDenied
+    return organization
 
 
 class AccessLogMixin:
-    renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    renderer_classes: Any = [JSONRenderer]
+    parser_classes: Any = [JSONParser]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         request._pmks_started = time.monotonic()  # type: ignore[attr-defined]

@@ -37,7 +37,7 @@ from api.serializers.cases import (
     ServiceDeliveryUpdateInput,
     case_detail_data,
 )
-from api.views.base import ApiGenericView, ApiView
+from api.views.base import ApiGenericView, ApiView, acting
 from cases import selectors, services
 from cases.audit import log_access
 from cases.filters import BeneficiaryFilter, CaseFilter
@@ -53,10 +53,10 @@ def _beneficiary_link(request: Request, pk: int) -> str:
     return request.build_absolute_uri(reverse("api:beneficiary", args=[pk]))
 
 
-def _user_in(organization_id: int | None, username: str | None, field: str) -> User | None:
+def _user_in(organization: Any, username: str | None, field: str) -> User | None:
     if not username:
         return None
-    user = User.objects.filter(username=username, organization_id=organization_id).first()
+    user = User.objects.filter(username=username, organization=organization).first()
     if user is None:
         raise ValidationError({field: [_("Pengguna tidak ditemukan di kantor ini.")]})
     return user
@@ -190,7 +190,7 @@ class BeneficiaryListView(ApiGenericView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Beneficiary.objects.none()
-        return Beneficiary.objects.visible_to(self.request.user).select_related(
+        return Beneficiary.objects.visible_to(acting(self.request)).select_related(
             "region", "regency", "district", "registered_by_org"
         )
 
@@ -245,11 +245,11 @@ class BeneficiaryListView(ApiGenericView):
         values.setdefault("nik_mismatch_confirmed", False)
         try:
             beneficiary = services.beneficiary_register(
-                actor=request.user, data=values, confirm_new=data.validated_data["confirm_new"]
+                actor=acting(request), data=values, confirm_new=data.validated_data["confirm_new"]
             )
         except DuplicateFound as exc:
             return _duplicate_response(request, exc)
-        beneficiary = selectors.get_beneficiary_for_user(request.user, beneficiary.pk)
+        beneficiary = selectors.get_beneficiary_for_user(acting(request), beneficiary.pk)
         return with_etag(
             Response(BeneficiaryDetailSerializer(beneficiary).data, status=201), beneficiary
         )
@@ -281,8 +281,8 @@ class BeneficiaryDetailView(ApiView):
     permission_classes = [IsOfficeUser]
 
     def get(self, request: Request, pk: int) -> Response:
-        beneficiary = selectors.get_beneficiary_for_user(request.user, pk)
-        log_access(user=request.user, instance=beneficiary)
+        beneficiary = selectors.get_beneficiary_for_user(acting(request), pk)
+        log_access(user=acting(request), instance=beneficiary)
         return with_etag(Response(BeneficiaryDetailSerializer(beneficiary).data), beneficiary)
 
 
@@ -297,7 +297,7 @@ class CaseListView(ApiGenericView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        return selectors.case_list(user=self.request.user).select_related("beneficiary")
+        return selectors.case_list(user=acting(self.request)).select_related("beneficiary")
 
     @extend_schema(
         summary="List cases",
@@ -330,10 +330,10 @@ class CaseListView(ApiGenericView):
         data = CaseCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        beneficiary = selectors.get_beneficiary_for_user(request.user, values["beneficiary"])
-        assignee = _user_in(request.user.organization_id, values.get("assigned_to"), "assigned_to")
+        beneficiary = selectors.get_beneficiary_for_user(acting(request), values["beneficiary"])
+        assignee = _user_in(acting(request).organization, values.get("assigned_to"), "assigned_to")
         case = services.case_open(
-            actor=request.user,
+            actor=acting(request),
             beneficiary=beneficiary,
             primary_category=values["primary_category"],
             other_categories=values.get("other_categories", ()),
@@ -345,8 +345,8 @@ class CaseListView(ApiGenericView):
 
 
 def _case_response(request: Request, pk: int, status: int = 200) -> Response:
-    case = selectors.get_case_for_user(request.user, pk)
-    data = case_detail_data(case, services.allowed_moves(request.user, case))
+    case = selectors.get_case_for_user(acting(request), pk)
+    data = case_detail_data(case, services.allowed_moves(acting(request), case))
     return with_etag(Response(data, status=status), case)
 
 
@@ -362,9 +362,9 @@ class CaseDetailView(ApiView):
         examples=[OpenApiExample("Case", value=CASE_DETAIL_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(request.user, pk)
-        log_access(user=request.user, instance=case)
-        data = case_detail_data(case, services.allowed_moves(request.user, case))
+        case = selectors.get_case_for_user(acting(request), pk)
+        log_access(user=acting(request), instance=case)
+        data = case_detail_data(case, services.allowed_moves(acting(request), case))
         return with_etag(Response(data), case)
 
     @extend_schema(
@@ -379,13 +379,13 @@ class CaseDetailView(ApiView):
         ],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(request.user, pk, write=True)
+        case = selectors.get_case_for_user(acting(request), pk, write=True)
         version = expected_version(request, case, required=True)
         data = CaseUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         with stale_is_412(version):
             services.case_update(
-                actor=request.user,
+                actor=acting(request),
                 case=case,
                 expected_version=version if version is not None else case.version,
                 data=dict(data.validated_data),
@@ -416,13 +416,13 @@ class CaseTransitionView(ApiView):
     permission_classes = [IsOfficeUser]
 
     def post(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(request.user, pk, write=True)
+        case = selectors.get_case_for_user(acting(request), pk, write=True)
         version = expected_version(request, case, required=False)
         data = CaseTransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         with stale_is_412(version):
             services.case_transition(
-                actor=request.user,
+                actor=acting(request),
                 case=case,
                 to_status=data.validated_data["to_status"],
                 expected_version=version,
@@ -445,7 +445,7 @@ class ServiceListView(ApiGenericView):
         examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(request.user, pk)
+        case = selectors.get_case_for_user(acting(request), pk)
         services_ = case.services.select_related("service_type", "provider_org")
         page = self.paginate_queryset(services_)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -467,11 +467,11 @@ class ServiceListView(ApiGenericView):
         ],
     )
     def post(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(request.user, pk, write=True)
+        case = selectors.get_case_for_user(acting(request), pk, write=True)
         data = ServiceDeliveryInput(data=request.data)
         data.is_valid(raise_exception=True)
         service = services.service_delivery_add(
-            actor=request.user, case=case, **data.validated_data
+            actor=acting(request), case=case, **data.validated_data
         )
         service = _service(case, service.pk)
         return with_etag(Response(ServiceDeliverySerializer(service).data, status=201), service)
@@ -494,7 +494,7 @@ class ServiceDetailView(ApiView):
         examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int, service_pk: int) -> Response:
-        service = _service(selectors.get_case_for_user(request.user, pk), service_pk)
+        service = _service(selectors.get_case_for_user(acting(request), pk), service_pk)
         return with_etag(Response(ServiceDeliverySerializer(service).data), service)
 
     @extend_schema(
@@ -515,14 +515,14 @@ class ServiceDetailView(ApiView):
         ],
     )
     def patch(self, request: Request, pk: int, service_pk: int) -> Response:
-        case = selectors.get_case_for_user(request.user, pk, write=True)
+        case = selectors.get_case_for_user(acting(request), pk, write=True)
         service = _service(case, service_pk)
         version = expected_version(request, service, required=True)
         data = ServiceDeliveryUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         with stale_is_412(version):
             services.service_delivery_update(
-                actor=request.user,
+                actor=acting(request),
                 service=service,
                 expected_version=version if version is not None else service.version,
                 data=dict(data.validated_data),

@@ -70,7 +70,8 @@ class RegionListView(ApiGenericView):
 
 
 class TreeQuery(serializers.Serializer):
-    root = serializers.CharField(default=PROVINCE_CODE, max_length=13)
+    # A field named "root" (DRF's metaclass keeps it apart from Field.root).
+    root = serializers.CharField(default=PROVINCE_CODE, max_length=13)  # type: ignore[assignment]
     depth = serializers.IntegerField(default=1, min_value=1, max_value=3)
 
 
@@ -115,7 +116,7 @@ class RegionTreeView(ApiView):
             .order_by("code")
             .values("id", "code", "name", "level", "parent_id")
         )
-        nodes = {row["id"]: {**row, "children": []} for row in rows}
+        nodes: dict[int, dict[str, Any]] = {row["id"]: {**row, "children": []} for row in rows}
         root = next((node for node in nodes.values() if node["code"] == root_code), None)
         if root is None:
             raise Http404

@@ -32,7 +32,7 @@ from api.serializers.referrals import (
     ReferralSerializer,
     referral_detail_data,
 )
-from api.views.base import ApiGenericView, ApiView
+from api.views.base import ApiGenericView, ApiView, acting
 from cases.audit import log_access
 from referrals import selectors, services
 from referrals.filters import ReferralFilter
@@ -97,7 +97,7 @@ def _box(request: Request) -> str:
     query = BoxQuery(data={"box": request.query_params.get("box", "inbox")})
     query.is_valid(raise_exception=True)
     box = query.validated_data["box"]
-    if box not in selectors.boxes_for(request.user):
+    if box not in selectors.boxes_for(acting(request)):
         raise ValidationError({"box": [_("Daftar ini tidak tersedia untuk peran Anda.")]})
     return box
 
@@ -115,8 +115,8 @@ def get_referral(user: Any, pk: int) -> Referral:
 
 
 def _detail(request: Request, referral: Referral, status: int = 200) -> Response:
-    fresh = get_referral(request.user, referral.pk)
-    data = referral_detail_data(fresh, services.allowed_actions(request.user, fresh))
+    fresh = get_referral(acting(request), referral.pk)
+    data = referral_detail_data(fresh, services.allowed_actions(acting(request), fresh))
     return with_etag(Response(data, status=status), fresh)
 
 
@@ -134,7 +134,7 @@ class ReferralListView(ApiGenericView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Referral.objects.none()
-        referrals = selectors.referral_list(user=self.request.user, box=_box(self.request))
+        referrals = selectors.referral_list(user=acting(self.request), box=_box(self.request))
         return referrals.select_related("case__beneficiary__regency")
 
     @extend_schema(
@@ -179,9 +179,9 @@ class ReferralListView(ApiGenericView):
         data = ReferralCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        case = selectors.get_writable_case_for_user(request.user, values.pop("case"))
+        case = selectors.get_writable_case_for_user(acting(request), values.pop("case"))
         referral = services.referral_create(
-            actor=request.user,
+            actor=acting(request),
             case=case,
             kind=values["kind"],
             to_org=values.get("to_org"),
@@ -215,9 +215,9 @@ class ReferralDetailView(ApiView):
     permission_classes = [BelongsToOrganization]
 
     def get(self, request: Request, pk: int) -> Response:
-        referral = get_referral(request.user, pk)
-        log_access(user=request.user, instance=referral.case.beneficiary)
-        data = referral_detail_data(referral, services.allowed_actions(request.user, referral))
+        referral = get_referral(acting(request), pk)
+        log_access(user=acting(request), instance=referral.case.beneficiary)
+        data = referral_detail_data(referral, services.allowed_actions(acting(request), referral))
         return with_etag(Response(data), referral)
 
 
@@ -228,7 +228,7 @@ class _MoveView(ApiView):
     input_class: type[serializers.Serializer]
 
     def post(self, request: Request, pk: int) -> Response:
-        referral = get_referral(request.user, pk)
+        referral = get_referral(acting(request), pk)
         version = expected_version(request, referral, required=False)
         data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
@@ -281,7 +281,7 @@ class ReferralAcceptView(_MoveView):
                     {"assigned_to": [_("Pengguna tidak ditemukan di organisasi penerima.")]}
                 )
         services.referral_accept(
-            actor=request.user, referral=referral, expected_version=version, assigned_to=assignee
+            actor=acting(request), referral=referral, expected_version=version, assigned_to=assignee
         )
 
 
@@ -296,7 +296,10 @@ class ReferralDeclineView(_MoveView):
 
     def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
         services.referral_decline(
-            actor=request.user, referral=referral, reason=data["reason"], expected_version=version
+            actor=acting(request),
+            referral=referral,
+            reason=data["reason"],
+            expected_version=version,
         )
 
 
@@ -311,7 +314,7 @@ class ReferralCompleteView(_MoveView):
 
     def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
         services.referral_complete(
-            actor=request.user,
+            actor=acting(request),
             referral=referral,
             outcome=data["outcome"],
             expected_version=version,
@@ -329,7 +332,10 @@ class ReferralCancelView(_MoveView):
 
     def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
         services.referral_cancel(
-            actor=request.user, referral=referral, reason=data["reason"], expected_version=version
+            actor=acting(request),
+            referral=referral,
+            reason=data["reason"],
+            expected_version=version,
         )
 
 
@@ -342,7 +348,7 @@ class ReferralMessageListView(ApiGenericView):
     queryset = Referral.objects.none()
 
     def _referral(self) -> Referral:
-        return get_referral(self.request.user, self.kwargs["pk"])
+        return get_referral(acting(self.request), self.kwargs["pk"])
 
     @extend_schema(
         summary="Conversation of a referral",
@@ -390,6 +396,6 @@ class ReferralMessageListView(ApiGenericView):
         data = MessageInput(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.referral_message_post(
-            actor=request.user, referral=referral, body=data.validated_data["body"]
+            actor=acting(request), referral=referral, body=data.validated_data["body"]
         )
         return Response(ReferralMessageSerializer(message).data, status=201)

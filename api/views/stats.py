@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from accounts.scoping import dashboard_regency_ids
 from api.schema import errors
-from api.views.base import ApiView
+from api.views.base import ApiView, acting
 from stats.models import Period
 from stats.selectors import summary_for
 
@@ -25,7 +25,7 @@ class HasDashboard(BasePermission):
     message = _("Statistik hanya untuk supervisor.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
+        user = acting(request)
         return bool(user and user.is_authenticated and dashboard_regency_ids(user) != set())
 
 
@@ -86,7 +86,7 @@ class StatsSummaryView(ApiView):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         summary = summary_for(
-            request.user,
+            acting(request),
             regency_code=data.get("regency"),
             period=data.get("period"),
             category=data.get("category"),
