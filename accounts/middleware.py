@@ -1,4 +1,10 @@
-"""Log a user out after SESSION_IDLE_TIMEOUT_MINUTES without a request."""
+"""Log a user out after SESSION_IDLE_TIMEOUT_MINUTES without a request of their own.
+
+Background polling (the notification badge, live dashboards) marks its requests
+with the `X-Background-Poll` header: such requests do not count as activity, so a
+page left open does not keep a session alive forever. When a poll finds the
+session expired, htmx is told to load the login page (HX-Redirect).
+"""
 
 import time
 from collections.abc import Callable
@@ -7,9 +13,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
 SESSION_KEY = "last_seen"
+POLL_HEADER = "X-Background-Poll"
 
 
 class IdleTimeoutMiddleware:
@@ -20,13 +28,18 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
             last_seen = request.session.get(SESSION_KEY)
+            is_poll = POLL_HEADER in request.headers
             limit = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
             if last_seen is not None and now - last_seen > limit:
                 logout(request)
                 messages.info(
                     request, _("Sesi Anda berakhir karena tidak aktif. Silakan masuk lagi.")
                 )
-            elif last_seen is None or now - last_seen > 30:
+                if is_poll:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+                    return response
+            elif not is_poll and (last_seen is None or now - last_seen > 30):
                 # Write at most every 30 s so most requests do not touch the session table.
                 request.session[SESSION_KEY] = now
         return self.get_response(request)

@@ -133,3 +133,20 @@ def test_admin_lists_regions_searchable_by_code(client, db):
     response = client.get("/admin/regions/region/?q=64.72")
     assert response.status_code == 200
     assert "Kota Samarinda" in response.content.decode()
+
+
+def test_background_polls_do_not_keep_a_session_alive(client, alice, settings):
+    client.login(username="alice", password=TEST_PASSWORD)
+    client.get("/")
+    session = client.session
+    session["last_seen"] -= settings.SESSION_IDLE_TIMEOUT_MINUTES * 60 - 5
+    session.save()
+    client.get("/healthz", headers={"X-Background-Poll": "1"})
+    assert client.session["last_seen"] == session["last_seen"]  # not refreshed by the poll
+    session = client.session
+    session["last_seen"] -= 10  # now past the limit
+    session.save()
+    response = client.get("/", headers={"X-Background-Poll": "1", "HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("accounts:login")
+    assert client.get("/").status_code == 302  # logged out
