@@ -32,7 +32,14 @@ ACTIVE = "active"
 STATUS_CHOICES = [(ACTIVE, _("Semua yang aktif")), *CaseStatus.choices]
 
 
-def _start_of(day: dt.date) -> dt.datetime:
+# Dates typed in a filter are clamped to years a case can have: the first and
+# last representable dates (0001-01-01, 9999-12-31) overflow once shifted to UTC.
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(9000, 1, 1)
+
+
+def _start_of(day: dt.date, *, days_after: int = 0) -> dt.datetime:
+    day = min(max(day, EARLIEST_DAY), LATEST_DAY) + dt.timedelta(days=days_after)
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
@@ -135,7 +142,7 @@ class CaseFilter(django_filters.FilterSet):
     def filter_opened_before(
         self, queryset: QuerySet[Case], name: str, value: dt.date
     ) -> QuerySet[Case]:
-        return queryset.filter(opened_at__lt=_start_of(value + dt.timedelta(days=1)))
+        return queryset.filter(opened_at__lt=_start_of(value, days_after=1))
 
 
 class BeneficiaryFilter(django_filters.FilterSet):

@@ -56,7 +56,9 @@ def normalize_number(value: str | None) -> str:
 
 
 def _check_digits(value: str, label: str) -> None:
-    if not value.isdigit() or len(value) != NIK_LENGTH:
+    # ASCII 0-9 only: str.isdigit() also accepts superscripts (which int() refuses)
+    # and full-width digits (which would store one NIK under a second spelling).
+    if not (value.isascii() and value.isdigit()) or len(value) != NIK_LENGTH:
         raise ValidationError(
             _("%(label)s harus 16 digit angka; yang diisi %(count)d karakter.")
             % {"label": label, "count": len(value)},

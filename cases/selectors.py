@@ -129,9 +129,12 @@ class Page:
         return self.number - 1
 
 
+MAX_PAGE = 100_000  # far past any real list; keeps the OFFSET within what databases take
+
+
 def paginate(queryset: QuerySet[Any], page: Any, *, size: int = 25) -> Page:
     try:
-        number = max(1, int(page))
+        number = min(max(1, int(page)), MAX_PAGE)
     except (TypeError, ValueError):
         number = 1
     start = (number - 1) * size

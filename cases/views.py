@@ -90,6 +90,14 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return default
 
 
+def _id_or_none(value: str | None) -> int | None:
+    """A primary key from a query string, or None for anything else (letters,
+    signs, non-ASCII digits, numbers too large for the database)."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 # --- regions and NIK helpers (htmx) ----------------------------------------------
 
 
@@ -97,13 +105,13 @@ def _next_url(request: HttpRequest, default: str) -> str:
 @office_user
 def region_options(request: HttpRequest) -> HttpResponse:
     """<option>s of the kecamatan of a kabupaten/kota, or desa of a kecamatan."""
-    regency = request.GET.get("regency")
-    district = request.GET.get("district")
+    regency = _id_or_none(request.GET.get("regency"))
+    district = _id_or_none(request.GET.get("district"))
     level, parent = (Level.VILLAGE, district) if "district" in request.GET else (None, None)
     if "regency" in request.GET:
         level, parent = Level.DISTRICT, regency
     options = []
-    if level and parent and str(parent).isdigit():
+    if level and parent:
         options = list(
             Region.objects.filter(level=level, parent_id=parent)
             .order_by("code")
@@ -146,7 +154,10 @@ def nik_check(request: HttpRequest) -> HttpResponse:
             if request.GET.get("birth_date"):
                 from django.utils.dateparse import parse_date
 
-                birth_date = parse_date(request.GET["birth_date"])
+                try:
+                    birth_date = parse_date(request.GET["birth_date"])
+                except ValueError:  # well formed but not a date (31-02): nothing to compare
+                    birth_date = None
             context["mismatches"] = list(
                 nik_mismatches(info, sex=sex, birth_date=birth_date).values()
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
@@ -35,12 +36,24 @@ class ReferralFilter(django_filters.FilterSet):
         label=_("Terlambat"), choices=_YES_NO, empty_label=_("Semua"), method="filter_overdue"
     )
     updated_since = django_filters.IsoDateTimeFilter(
-        label=_("Diubah sejak"), field_name="updated_at", lookup_expr="gte"
+        label=_("Diubah sejak"), field_name="updated_at", method="filter_updated_since"
     )
 
     class Meta:
         model = Referral
         fields = ["status", "kind", "urgency", "overdue", "updated_since"]
+
+    def filter_updated_since(
+        self, queryset: QuerySet[Referral], name: str, value: dt.datetime | None
+    ) -> QuerySet:
+        if value is None:
+            return queryset
+        # 0001-01-01 or 9999-12-31 overflow once shifted to UTC: clamp to real years.
+        if value.year < 1900:
+            return queryset
+        if value.year > 9000:
+            return queryset.none()
+        return queryset.filter(updated_at__gte=value)
 
     def filter_overdue(self, queryset: QuerySet[Referral], name: str, value: Any) -> QuerySet:
         if value == "true":

@@ -66,6 +66,11 @@ def test_the_century_is_the_one_that_puts_the_birth_date_in_the_past(digits, exp
         ("6472013102900001", "Digit 7–12 (tanggal lahir)"),  # 31 February
         ("6472017102900001", "Digit 7–12 (tanggal lahir)"),  # 31 February, a woman
         ("6472011705900000", "Digit 13–16 (nomor urut)"),
+        # Characters Python counts as digits but that are not 0–9: a superscript
+        # (int() refuses it) and full-width digits (int() reads them, so without
+        # this check the same NIK could be stored twice in two spellings).
+        ("6472011705900²01", "NIK harus 16 digit"),
+        ("６４７２０１１７０５９００００１", "NIK harus 16 digit"),
     ],
 )
 def test_a_wrong_nik_names_the_digit_group_in_indonesian(nik, group):
@@ -91,6 +96,7 @@ def test_a_valid_no_kk_is_returned_normalized():
         ("6400012003150007", "Digit 1–6 (kode wilayah)"),
         ("6472014003150007", "Digit 7–12 (tanggal penerbitan)"),  # no +40 on a KK
         ("6472012003150000", "Digit 13–16 (nomor urut)"),
+        ("647201200315000²", "No. KK harus 16 digit"),
     ],
 )
 def test_a_wrong_no_kk_names_the_digit_group(no_kk, group):

@@ -715,3 +715,58 @@ def test_a_former_owner_sees_the_history_up_to_the_transfer_only(client, orgs, a
     html = client.get(f"/kasus/{case.pk}/").content.decode()
     assert "after the transfer" in html
     assert 'data-testid="history-cutoff"' not in html
+
+
+# --- odd input: a clear answer, never a server error ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        ("cases:case_list", "opened_before=9999-12-31"),  # one day later overflows
+        ("cases:case_list", "opened_after=0001-01-01"),  # before year 1 in UTC
+        ("cases:case_list", "page=99999999999999999999999"),  # OFFSET past a bigint
+        ("cases:beneficiary_list", "page=99999999999999999999999"),
+        ("cases:region_options", "regency=99999999999999999999999"),
+        ("cases:region_options", "district=99999999999999999999999"),
+        ("cases:region_options", "regency=%EF%BC%91"),  # a full-width 1
+        ("cases:nik_check", "nik=6472015705900003&birth_date=1990-02-31"),
+        ("cases:nik_check", "nik=6472015705900%C2%B203"),  # a superscript 2
+    ],
+)
+def test_odd_query_input_gets_an_answer_not_a_server_error(client, alice, query):
+    name, params = query
+    client.force_login(alice)
+    response = client.get(f"{reverse(name)}?{params}")
+    assert response.status_code == 200
+
+
+def test_a_case_list_page_far_past_the_end_is_empty(client, alice, samarinda_case):
+    client.force_login(alice)
+    response = client.get(reverse("cases:case_list"), {"page": "99999999999999999999999"})
+    assert response.context["page"].rows == []
+
+
+def test_extreme_opening_dates_still_filter(client, alice, samarinda_case):
+    client.force_login(alice)
+    url = reverse("cases:case_list")
+    found = client.get(url, {"opened_after": "0001-01-01", "opened_before": "9999-12-31"})
+    assert [c.pk for c in found.context["page"].rows] == [samarinda_case.pk]
+    none = client.get(url, {"opened_before": "0001-01-01"})
+    assert none.context["page"].rows == []
+
+
+def test_a_nik_with_a_non_ascii_digit_is_refused_with_the_form_again(client, alice, regions):
+    client.force_login(alice)
+    response = client.post(
+        reverse("cases:beneficiary_register"),
+        {
+            "nik": "6472015705900²03",
+            "full_name": "Siti Rahmawati",
+            "regency": regions["64.72"].pk,
+            "legal_basis": "public_task",
+        },
+    )
+    assert response.status_code == 200
+    assert "NIK harus 16 digit" in response.text
+    assert not Beneficiary.objects.exists()

@@ -517,3 +517,17 @@ def test_office_supervisors_get_the_block_and_the_province_does_not(client, sari
     assert 'data-testid="home-referrals"' in response.text
     response = client_for(client, prov).get(reverse("home"))
     assert response.context["referrals_home"] is None
+
+
+@pytest.mark.parametrize(
+    ("since", "listed"),
+    [
+        ("0001-01-01T00:00:00", True),  # before year 1 once shifted to UTC
+        ("9999-12-31T23:59:59", False),
+        ("2000-01-01T00:00:00", True),
+    ],
+)
+def test_an_extreme_updated_since_filters_instead_of_failing(client, alice, to_rsud, since, listed):
+    response = client_for(client, alice).get(reverse("referrals:outbox"), {"updated_since": since})
+    assert response.status_code == 200
+    assert (to_rsud.number in response.text) is listed
