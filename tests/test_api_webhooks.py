@@ -264,3 +264,25 @@ def test_the_delivery_list_costs_the_same_whatever_its_length(
     with django_assert_num_queries(2):
         response = client.get("/api/v1/webhooks/deliveries/")
     assert len(response.json()["results"]) == count
+
+
+def test_the_overdue_sweep_warns_both_ends(
+    orgs, alice, case, receiver, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from referrals.models import Referral
+    from referrals.services import mark_overdue_referrals
+
+    register(orgs["rsud"], receiver.url, ["overdue"])
+    register(orgs["samarinda"], receiver.url, ["overdue"])
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = send(alice, case, orgs["rsud"])
+    Referral.objects.filter(pk=referral.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mark_overdue_referrals() == 1
+    assert receiver.events() == ["overdue", "overdue"]
+    payloads = [json.loads(body)["referral"] for _headers, body in receiver.received]
+    assert all(p["id"] == referral.pk and p["is_overdue"] for p in payloads)
