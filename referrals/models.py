@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, OrganizationKind
 from accounts.scoping import Reach, owned_q, scope_of
 from cases.models import Case, LegalBasis, ServiceDelivery, ServiceType
 from regions.models import Region
@@ -52,10 +52,16 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
             return self.all()
         if scope.reach is Reach.NOTHING:
             return self.filter(addressed)  # agency staff: only their inbox
+        # Offices in reach count as a party; a partner agency that merely sits in
+        # the supervisor's kabupaten/kota does not (its referrals from other
+        # regencies are none of that office's business).
+        to_office_in_reach = owned_q(user, org_field="to_org") & ~Q(
+            to_org__kind=OrganizationKind.AGENCY
+        )
         return self.filter(
             addressed
             | owned_q(user, org_field="from_org")
-            | owned_q(user, org_field="to_org")
+            | to_office_in_reach
             | owned_q(user, org_field="case__owner_org", regency_field="case__regency")
         )
 

@@ -531,3 +531,37 @@ def test_an_extreme_updated_since_filters_instead_of_failing(client, alice, to_r
     response = client_for(client, alice).get(reverse("referrals:outbox"), {"updated_since": since})
     assert response.status_code == 200
     assert (to_rsud.number in response.text) is listed
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees"),
+    [
+        ("bob", True),  # sender
+        ("budi", True),  # sender's supervisor
+        ("agnes", True),  # receiving agency
+        ("prov", True),
+        ("sari", False),  # supervisor of the regency the agency sits in: not a party
+        ("alice", False),
+        ("adam", False),
+    ],
+)
+def test_a_referral_to_an_agency_is_not_shown_to_the_agencys_regency_office(
+    client, request, orgs, bob, persona, sees
+):
+    """Balikpapan asks RSUD (in Samarinda) for a service: Samarinda's Dinsos owns
+    nothing in it, so its supervisor must not see the person's identity."""
+    referral = send(bob, make_case(orgs["balikpapan"], assigned_to=bob), orgs["rsud"])
+    user = request.getfixturevalue(persona)
+    for page in ("referrals:detail", "referrals:letter"):
+        response = client_for(client, user).get(reverse(page, args=[referral.pk]))
+        assert response.status_code == (200 if sees else 404), (page, persona)
+    assert Referral.objects.visible_to(user).filter(pk=referral.pk).exists() is sees
+
+
+def test_a_referral_to_an_office_of_the_regency_is_shown_to_its_supervisor(client, orgs, bob, sari):
+    from accounts.factories import OrganizationFactory
+
+    uptd = OrganizationFactory(code="uptd-samarinda", kind="uptd", region=orgs["samarinda"].region)
+    referral = send(bob, make_case(orgs["balikpapan"], assigned_to=bob), uptd)
+    response = client_for(client, sari).get(reverse("referrals:detail", args=[referral.pk]))
+    assert response.status_code == 200
