@@ -112,6 +112,11 @@ class User(AbstractUser):
         _("peran"), max_length=20, choices=Role.choices, default=Role.CASEWORKER
     )
     phone = models.CharField(_("telepon"), max_length=40, blank=True)
+    is_integration = models.BooleanField(
+        _("pengguna integrasi API"),
+        default=False,
+        help_text=_("Akun yang dipakai kunci API organisasi; bukan orang, tidak bisa masuk."),
+    )
 
     class Meta:
         verbose_name = _("pengguna")

@@ -52,7 +52,7 @@ def may_manage_keys(actor: User, organization: Organization) -> bool:
 
 
 def is_integration_user(user: User) -> bool:
-    return OrganizationAPIKey.objects.filter(user=user).exists()
+    return bool(user.is_integration)
 
 
 def may_manage_webhooks(actor: User, organization: Organization) -> bool:
@@ -78,6 +78,7 @@ def integration_user_for(*, organization: Organization, role: str) -> User:
         organization=organization,
         role=role,
         is_active=True,
+        is_integration=True,
     )
     user.set_unusable_password()
     user.full_clean()

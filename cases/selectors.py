@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -18,11 +19,13 @@ from accounts.models import Organization, Role, User
 from accounts.scoping import Reach, is_office_supervisor_of, may_see_owner, owned_q, scope_of
 from cases.models import (
     ACTIVE_STATUSES,
+    SNAPSHOT_FIELDS,
     Assessment,
     Beneficiary,
     Case,
     CaseFormerOwner,
     CaseStatus,
+    PmksCategory,
     ServiceDelivery,
     ServiceStatus,
 )
@@ -162,17 +165,63 @@ def beneficiary_cases(user: Any, beneficiary: Beneficiary) -> list[Case]:
     )
 
 
-def history_cutoff(user: Any, case: Case) -> dt.datetime | None:
+def former_ownership(user: Any, case: Case) -> CaseFormerOwner | None:
     """None when the user sees the case as (a supervisor of) its owner; for an office
-    that owned it before a transfer, the moment it stopped owning it: such an office
-    keeps the history up to the transfer and nothing after it."""
+    that owned it before a transfer, its latest ownership row: such an office keeps
+    the history up to `until` and nothing after it."""
     if may_see_owner(user, case.owner_org):
         return None
     return (
         CaseFormerOwner.objects.filter(case=case)
         .filter(owned_q(user, org_field="organization"))
-        .aggregate(until=Max("until"))["until"]
+        .order_by("-until", "-pk")
+        .first()
     )
+
+
+def history_cutoff(user: Any, case: Case) -> dt.datetime | None:
+    """The moment the user's office stopped owning the case (None: it owns it now)."""
+    former = former_ownership(user, case)
+    return former.until if former is not None else None
+
+
+def case_as_it_was(case: Case, former: CaseFormerOwner, data: dict[str, Any]) -> Case:
+    """A copy of the case showing its own fields as they were at the transfer, for
+    the former owner's page (never saved). `data` is case_page_data's result; its
+    other categories are replaced by those of the time.
+
+    Without a recorded snapshot (rows written before snapshots, bulk-generated
+    rows) nothing of the present is shown: no status, summary or caseworker.
+    """
+    past = copy.copy(case)
+    past.transferred_away = True  # type: ignore[attr-defined]
+    past.closure_reason = past.closure_note = ""
+    past.closure_requested_by_id = None
+    past.closure_requested_at = past.closed_at = None
+    snapshot = former.snapshot
+    if not snapshot:
+        past.status = ""
+        past.summary = ""
+        past.assigned_to_id = None
+        past.priority = ""
+        data["other_categories"] = []
+        return past
+    past.transferred_away = False  # type: ignore[attr-defined]
+    for name in SNAPSHOT_FIELDS:
+        if name in snapshot:
+            setattr(past, name, snapshot[name])
+    data["other_categories"] = list(
+        PmksCategory.objects.filter(pk__in=snapshot.get("other_category_ids") or [])
+    )
+    return past
+
+
+def mark_transferred_away(user: Any, cases: list[Case]) -> list[Case]:
+    """Flag the rows the user sees only as a former owner (lists show them as moved,
+    without the present status, priority or caseworker). Needs owner_org loaded."""
+    for case in cases:
+        case.transferred_away = not may_see_owner(user, case.owner_org)  # type: ignore[attr-defined]
+    return cases
 
 
 def case_page_data(case: Case, *, cutoff: dt.datetime | None = None) -> dict[str, Any]:
@@ -197,9 +246,10 @@ def case_page_data(case: Case, *, cutoff: dt.datetime | None = None) -> dict[str
 
 
 def approval_queue(user: Any) -> QuerySet[Case]:
-    """Closure requests of the offices the user sees, oldest request first."""
+    """Closure requests of the offices in the user's reach, oldest request first
+    (not of cases the user's office handed over: those are another office's now)."""
     return (
-        Case.objects.visible_to(user)
+        Case.objects.owned_in_reach_of(user)
         .filter(status=CaseStatus.CLOSURE_REQUESTED)
         .select_related(
             "beneficiary", "primary_category", "owner_org", "assigned_to", "closure_requested_by"
@@ -211,7 +261,9 @@ def approval_queue(user: Any) -> QuerySet[Case]:
 def assignable_caseworkers(user: Any) -> QuerySet[User]:
     """Caseworkers of the offices whose cases the user may reassign."""
     scope = scope_of(user)
-    users = User.objects.filter(role=Role.CASEWORKER, is_active=True).select_related("organization")
+    users = User.objects.filter(
+        role=Role.CASEWORKER, is_active=True, is_integration=False
+    ).select_related("organization")
     if scope.reach is Reach.REGENCY and scope.can_write:
         return users.filter(organization__region_id=scope.regency_id).order_by(
             "organization__name", "first_name", "username"
@@ -226,7 +278,9 @@ def assignable_caseworkers(user: Any) -> QuerySet[User]:
 def visible_caseworkers(user: Any) -> QuerySet[User]:
     """Caseworkers whose cases the user may see (choices of the assigned-to filter)."""
     scope = scope_of(user)
-    users = User.objects.filter(role=Role.CASEWORKER).order_by("first_name", "username")
+    users = User.objects.filter(role=Role.CASEWORKER, is_integration=False).order_by(
+        "first_name", "username"
+    )
     if scope.reach is Reach.PROVINCE:
         return users
     if scope.reach is Reach.REGENCY:
@@ -297,17 +351,19 @@ def supervisor_home(user: Any) -> dict[str, Any]:
 # --- history ---------------------------------------------------------------------
 
 
-def change_history(instance: Any, *, limit: int = 30) -> list[dict[str, Any]]:
+def change_history(
+    instance: Any, *, limit: int = 30, until: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     """django-auditlog entries (changes and accesses) of one object, newest first,
     ready to show: field labels, choice labels, and related rows by name (one query
-    per related model, never per entry). Creation entries are not itemised."""
+    per related model, never per entry). Creation entries are not itemised.
+    With `until` (a former owner's cutoff), only entries up to that moment."""
     from auditlog.models import LogEntry
 
-    entries = list(
-        LogEntry.objects.get_for_object(instance)
-        .select_related("actor")
-        .order_by("-timestamp", "-pk")[:limit]
-    )
+    entries_qs = LogEntry.objects.get_for_object(instance)
+    if until is not None:
+        entries_qs = entries_qs.filter(timestamp__lte=until)
+    entries = list(entries_qs.select_related("actor").order_by("-timestamp", "-pk")[:limit])
     model = type(instance)
     wanted: dict[Any, set[str]] = {}
     for entry in entries:

@@ -35,6 +35,7 @@ from accounts.scoping import is_office_supervisor_of, scope_of
 from cases.attachments import check_upload, safe_name
 from cases.models import (
     ACTIVE_STATUSES,
+    SNAPSHOT_FIELDS,
     Assessment,
     Attachment,
     Beneficiary,
@@ -227,6 +228,15 @@ def service_delivery_create(
     return service
 
 
+def _snapshot(case: Case) -> dict[str, Any]:
+    """What the former owner keeps seeing of the case itself after a transfer."""
+    snapshot: dict[str, Any] = {name: getattr(case, name) for name in SNAPSHOT_FIELDS}
+    snapshot["other_category_ids"] = sorted(
+        case.other_categories.values_list("pk", flat=True)  # type: ignore[arg-type]
+    )
+    return snapshot
+
+
 @transaction.atomic
 def case_transfer_ownership(
     *,
@@ -244,7 +254,9 @@ def case_transfer_ownership(
     case = Case.objects.select_for_update().get(pk=case.pk)
     now = timezone.now()
     from_org = case.owner_org
-    CaseFormerOwner.objects.create(case=case, organization=from_org, until=now)
+    CaseFormerOwner.objects.create(
+        case=case, organization=from_org, until=now, snapshot=_snapshot(case)
+    )
     Case.objects.filter(pk=case.pk).update(
         owner_org=to_org,
         regency_id=to_org.region_id,
@@ -529,6 +541,7 @@ def _next_case_number(regency: Region, year: int) -> str:
 def _check_assignee(assignee: User, organization: Organization) -> None:
     if (
         assignee.role != Role.CASEWORKER
+        or assignee.is_integration
         or not assignee.is_active
         or assignee.organization_id != organization.pk
     ):

@@ -101,7 +101,10 @@ class AcceptForm(forms.Form):
     def __init__(self, *args: Any, to_org_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assigned_to"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            organization_id=to_org_id, role=Role.CASEWORKER, is_active=True
+            organization_id=to_org_id,
+            role=Role.CASEWORKER,
+            is_active=True,
+            is_integration=False,
         ).order_by("first_name", "username")
 
 

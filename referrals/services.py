@@ -305,6 +305,7 @@ def _org_recipients(organization_ids: list[int], *, exclude: User | None) -> lis
         organization_id__in=organization_ids,
         organization__is_active=True,
         is_active=True,
+        is_integration=False,
         role__in=_RECEIVER_ROLES,
     ).order_by("pk")
     if exclude is not None:
