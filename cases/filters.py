@@ -29,6 +29,8 @@ from cases.selectors import visible_caseworkers, visible_districts
 from regions.models import Region
 
 ACTIVE = "active"
+# Filters on what a case is now (see CaseFilter.filter_queryset).
+STATE_FILTERS = ("status", "category", "priority", "district", "assigned_to")
 STATUS_CHOICES = [(ACTIVE, _("Semua yang aktif")), *CaseStatus.choices]
 
 
@@ -111,8 +113,16 @@ class CaseFilter(django_filters.FilterSet):
     ) -> None:
         super().__init__(data, queryset, request=request, prefix=prefix)
         user = user if user is not None else getattr(request, "user", None)
+        self.user = user
         self.filters["district"].queryset = visible_districts(user)
         self.filters["assigned_to"].queryset = visible_caseworkers(user)
+
+    def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        # A filter on a case's present state would tell an office that handed a case
+        # over what became of it; such filters cover the cases owned in reach only.
+        if any(self.form.cleaned_data.get(name) not in (None, "") for name in STATE_FILTERS):
+            queryset = queryset & Case.objects.owned_in_reach_of(self.user)
+        return super().filter_queryset(queryset)
 
     def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         query = _search_q(value, prefix="beneficiary__")

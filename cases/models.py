@@ -257,6 +257,13 @@ class CaseQuerySet(models.QuerySet["Case"]):
             owned_q(user, org_field="owner_org", regency_field="regency") | Q(pk__in=former)
         )
 
+    def owned_in_reach_of(self, user: Any) -> CaseQuerySet:
+        """Cases owned now by an organization in the user's reach (visible_to without
+        the cases the user's office only owned before a transfer)."""
+        if scope_of(user).reach is Reach.NOTHING:
+            return self.none()
+        return self.filter(owned_q(user, org_field="owner_org", regency_field="regency"))
+
     def writable_by(self, user: Any) -> CaseQuerySet:
         """Cases the user may change: owned (not formerly owned) within a writing scope."""
         scope = scope_of(user)
@@ -375,6 +382,18 @@ class CaseNumberCounter(models.Model):
         return f"{self.prefix}: {self.last}"
 
 
+# The case's own fields a former owner keeps seeing as they were at the transfer.
+SNAPSHOT_FIELDS = (
+    "status",
+    "priority",
+    "summary",
+    "primary_category_id",
+    "assigned_to_id",
+    "district_id",
+    "reopened_count",
+)
+
+
 class CaseFormerOwner(models.Model):
     """An office that owned the case before a transfer keeps read access to its
     history up to `until` (the moment the transfer was accepted)."""
@@ -382,6 +401,9 @@ class CaseFormerOwner(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="former_owners")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     until = models.DateTimeField()
+    # The case's own fields as they were at the transfer (SNAPSHOT_FIELDS):
+    # the former owner's view of the case. NULL on rows written without one.
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("pemilik sebelumnya")

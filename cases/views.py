@@ -209,7 +209,9 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "beneficiary": beneficiary,
         "household": selectors.household_members(request.user, beneficiary),
-        "cases": selectors.beneficiary_cases(request.user, beneficiary),
+        "cases": selectors.mark_transferred_away(
+            request.user, selectors.beneficiary_cases(request.user, beneficiary)
+        ),
         "may_write": selectors.may_write_beneficiary(request.user, beneficiary),
         "may_open_case": scope_of(request.user).can_write,
         "history": selectors.change_history(beneficiary) if is_supervisor else None,
@@ -288,6 +290,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     case_filter = CaseFilter(request.GET or None, queryset=queryset, user=request.user)
     rows = case_filter.qs if case_filter.is_bound else queryset
     page = selectors.paginate(rows, request.GET.get("page"), size=PAGE_SIZE)
+    selectors.mark_transferred_away(request.user, page.rows)
     query = request.GET.copy()
     query.pop("page", None)
     may_assign = request.user.role == Role.SUPERVISOR and scope_of(request.user).can_write
@@ -388,7 +391,12 @@ def case_create(request: HttpRequest, beneficiary_pk: int | None = None) -> Http
 
 def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
-    data = selectors.case_page_data(case, cutoff=selectors.history_cutoff(user, case))
+    former = selectors.former_ownership(user, case)
+    cutoff = former.until if former is not None else None
+    data = selectors.case_page_data(case, cutoff=cutoff)
+    if former is not None:
+        # A former owner: the case as it was at the transfer, nothing after it.
+        case = selectors.case_as_it_was(case, former, data)
     may_write = selectors.may_write_case(user, case)
     moves = services.allowed_moves(user, case)
     return {
@@ -403,7 +411,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "note_form": NoteForm(),
         "attachment_form": AttachmentForm(),
         "is_supervisor_of_office": is_office_supervisor_of(user, case.owner_org),
-        "history": selectors.change_history(case) if user.role == Role.SUPERVISOR else None,
+        "history": (
+            selectors.change_history(case, until=cutoff) if user.role == Role.SUPERVISOR else None
+        ),
         "attachment_max": settings.ATTACHMENT_MAX_BYTES,
         "assignees": (
             list(selectors.assignable_caseworkers(user).filter(organization=case.owner_org))
@@ -635,7 +645,11 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @office_user
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     case = selectors.get_case_for_user(request.user, pk)
-    attachment = case.attachments.filter(pk=attachment_pk).first()
+    attachments = case.attachments.all()
+    cutoff = selectors.history_cutoff(request.user, case)
+    if cutoff is not None:  # a former owner: only what was there at the transfer
+        attachments = attachments.filter(uploaded_at__lte=cutoff)
+    attachment = attachments.filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404
     log_access(user=request.user, instance=case)

@@ -770,3 +770,141 @@ def test_a_nik_with_a_non_ascii_digit_is_refused_with_the_form_again(client, ali
     assert response.status_code == 200
     assert "NIK harus 16 digit" in response.text
     assert not Beneficiary.objects.exists()
+
+
+# --- a former owner: the case as it was at the transfer, nothing after -----------------
+
+
+@pytest.fixture
+def transferred(settings, tmp_path, orgs, alice, bob, budi, category, other_category):
+    """A Samarinda case worked by alice, moved to Balikpapan, then worked there."""
+    settings.MEDIA_ROOT = tmp_path
+    case = CaseFactory(
+        owner_org=orgs["samarinda"],
+        assigned_to=alice,
+        summary="Ringkasan dari Samarinda",
+        status=CaseStatus.ASSESSMENT,
+    )
+    before = services.attachment_add(
+        actor=alice, case=case, uploaded_file=SimpleUploadedFile("sebelum.pdf", PDF)
+    )
+    case = services.case_transfer_ownership(
+        case=case, to_org=orgs["balikpapan"], assigned_to=bob, actor=bob
+    )
+    after = services.attachment_add(
+        actor=bob, case=case, uploaded_file=SimpleUploadedFile("sesudah.pdf", PDF)
+    )
+    case = services.case_update(
+        actor=bob,
+        case=case,
+        expected_version=case.version,
+        data={
+            "summary": "Catatan rahasia Balikpapan",
+            "priority": "urgent",
+            "primary_category": other_category,
+            "other_categories": [category],
+        },
+    )
+    case = services.case_transition(actor=bob, case=case, to_status=CaseStatus.IN_SERVICE)
+    return {"case": case, "before": before, "after": after}
+
+
+def test_a_former_owner_downloads_only_attachments_from_before_the_transfer(
+    client, alice, bob, transferred
+):
+    case = transferred["case"]
+    url = lambda a: reverse("cases:attachment_download", args=[case.pk, a.pk])  # noqa: E731
+    client.force_login(alice)
+    assert client.get(url(transferred["before"])).status_code == 200
+    assert client.get(url(transferred["after"])).status_code == 404
+    client.force_login(bob)
+    assert client.get(url(transferred["after"])).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["alice", "sari"])
+def test_a_former_owner_sees_the_case_as_it_was_at_the_transfer(
+    client, request, persona, transferred, category
+):
+    case = transferred["case"]
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("cases:case_detail", args=[case.pk]))
+    shown = response.context["case"]
+    assert (shown.status, shown.priority, shown.primary_category) == (
+        CaseStatus.ASSESSMENT,
+        "normal",
+        category,
+    )
+    assert shown.assigned_to.username == "alice"
+    assert response.context["other_categories"] == []
+    html = response.text
+    assert "Ringkasan dari Samarinda" in html and "sebelum.pdf" in html
+    # Nothing Balikpapan did after taking the case: not the summary (page or change
+    # history), the file, the new status or the new priority.
+    for later in ("Catatan rahasia Balikpapan", "sesudah.pdf", "Dalam layanan", "Darurat"):
+        assert later not in html, later
+
+
+def test_the_new_owner_sees_the_case_as_it_is_now(client, bob, transferred):
+    client.force_login(bob)
+    response = client.get(reverse("cases:case_detail", args=[transferred["case"].pk]))
+    assert response.context["case"].status == CaseStatus.IN_SERVICE
+    assert "Catatan rahasia Balikpapan" in response.text and "sesudah.pdf" in response.text
+
+
+def test_without_a_recorded_snapshot_the_former_owner_sees_no_current_details(
+    client, orgs, alice, bob
+):
+    """Rows written before snapshots existed (or by the bulk generator)."""
+    from cases.models import CaseFormerOwner
+
+    case = CaseFactory(
+        owner_org=orgs["balikpapan"], assigned_to=bob, summary="Catatan rahasia Balikpapan"
+    )
+    CaseFormerOwner.objects.create(
+        case=case, organization=orgs["samarinda"], until=timezone.now() - dt.timedelta(hours=1)
+    )
+    client.force_login(alice)
+    response = client.get(reverse("cases:case_detail", args=[case.pk]))
+    assert response.status_code == 200
+    assert "Catatan rahasia Balikpapan" not in response.text
+    assert "Bob" not in response.text
+    assert 'data-testid="transferred-away"' in response.text
+
+
+def test_lists_show_a_transferred_case_as_moved_and_state_filters_skip_it(
+    client, alice, transferred
+):
+    case = transferred["case"]
+    client.force_login(alice)
+    url = reverse("cases:case_list")
+    listed = client.get(url)
+    assert [c.pk for c in listed.context["page"].rows] == [case.pk]
+    table = listed.text.split('data-testid="case-table"')[1].split("</table>")[0]
+    assert 'data-testid="transferred-away"' in table
+    for now in ("Dalam layanan", "Darurat", "Bob"):
+        assert now not in table, now
+    # A filter on the current state would tell it: such filters cover own cases only.
+    assert client.get(url, {"status": "in_service"}).context["page"].rows == []
+    assert client.get(url, {"priority": "urgent"}).context["page"].rows == []
+    assert [c.pk for c in client.get(url, {"q": case.number}).context["page"].rows] == [case.pk]
+    person = client.get(reverse("cases:beneficiary_detail", args=[case.beneficiary_id]))
+    assert 'data-testid="transferred-away"' in person.text
+    assert "Dalam layanan" not in person.text
+
+
+def test_the_former_owners_approval_queue_leaves_out_a_transferred_case(
+    client, sari, budi, bob, transferred
+):
+    case = services.case_transition(
+        actor=bob,
+        case=transferred["case"],
+        to_status=CaseStatus.CLOSURE_REQUESTED,
+        closure_reason="goals_met",
+    )
+    client.force_login(sari)
+    assert client.get(reverse("cases:approval_queue")).context["page"].rows == []
+    assert client.get(reverse("home")).context["cases_home"]["pending_approvals"] == 0
+    client.force_login(budi)
+    assert [c.pk for c in client.get(reverse("cases:approval_queue")).context["page"].rows] == [
+        case.pk
+    ]
