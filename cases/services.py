@@ -573,8 +573,8 @@ def case_open(
         raise NotAllowed(
             _("Orang ini terdaftar di kantor lain; hubungi kantor tersebut untuk rujukan.")
         )
-    if assigned_to is None and actor.role == Role.CASEWORKER:
-        assigned_to = actor
+    if assigned_to is None and actor.role == Role.CASEWORKER and not actor.is_integration:
+        assigned_to = actor  # an API key's integration user is not a person to assign
     if assigned_to is not None:
         _check_assignee(assigned_to, organization)
     now = timezone.now()

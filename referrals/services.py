@@ -516,7 +516,11 @@ def _eligible_assignee(*, referral: Referral, assigned_to: User | None, actor: U
                 {"assigned_to": _("Pekerja sosial harus dari kantor penerima pemindahan.")}
             )
         return assigned_to
-    if actor.role == Role.CASEWORKER and actor.organization_id == referral.to_org_id:
+    if (
+        actor.role == Role.CASEWORKER
+        and not actor.is_integration  # an API key's user is not a person to assign
+        and actor.organization_id == referral.to_org_id
+    ):
         return actor
     return None  # accepted by a supervisor: the receiving supervisor assigns later
 

@@ -292,6 +292,17 @@ def test_opening_a_case_numbers_it_and_assigns_the_caseworker(alice, orgs, categ
     ]
 
 
+def test_a_case_opened_through_an_api_key_is_left_unassigned(orgs, category):
+    """The key's integration user is not a person: the case waits for a supervisor."""
+    from accounts.factories import UserFactory
+
+    integration = UserFactory(organization=orgs["samarinda"], is_integration=True)
+    person = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
+    case = services.case_open(actor=integration, beneficiary=person, primary_category=category)
+    assert case.assigned_to is None
+    assert list(case.events.values_list("kind", flat=True)) == ["created"]
+
+
 def test_a_case_cannot_be_opened_for_a_person_outside_scope(bob, orgs, category):
     person = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
     with pytest.raises(NotAllowed):

@@ -313,6 +313,15 @@ def test_an_accepted_transfer_moves_the_case_to_the_accepting_caseworker(
     assert Case.objects.writable_by(bob).filter(pk=case.pk).exists()
 
 
+def test_a_transfer_accepted_through_an_api_key_waits_for_assignment(transfer, case, orgs):
+    """The key's integration user is not a person: it never becomes the caseworker."""
+    integration = UserFactory(organization=orgs["balikpapan"], is_integration=True)
+    services.referral_accept(actor=integration, referral=transfer)
+    case.refresh_from_db()
+    assert case.owner_org == orgs["balikpapan"]
+    assert case.assigned_to is None
+
+
 def test_a_transfer_accepted_by_a_supervisor_waits_for_assignment(transfer, case, budi, bob):
     services.referral_accept(actor=budi, referral=transfer)
     case.refresh_from_db()
