@@ -157,7 +157,15 @@ def _expected_version(request: HttpRequest) -> int | None:
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     form = AcceptForm(request.POST, to_org_id=referral.to_org_id)
-    assigned_to = form.cleaned_data.get("assigned_to") if form.is_valid() else None
+    if not form.is_valid():
+        # A caseworker who is not (or no longer) at the receiving office: say so
+        # rather than accept with nobody assigned.
+        messages.error(
+            request,
+            _("Pekerja sosial yang dipilih bukan pekerja sosial aktif di kantor penerima."),
+        )
+        return redirect("referrals:detail", pk=pk)
+    assigned_to = form.cleaned_data.get("assigned_to")
     _run(
         request,
         referral,

@@ -242,6 +242,29 @@ def test_the_receiver_accepts_from_the_page(client, agnes, to_rsud):
     assert to_rsud.status == "accepted"
 
 
+@pytest.mark.parametrize("assignee", ["amir", "budi"])  # another office's; not a caseworker
+def test_accepting_a_transfer_with_a_wrong_caseworker_is_refused_not_ignored(
+    client, request, case, alice, bob, budi, orgs, assignee
+):
+    transfer = send(alice, case, orgs["balikpapan"], kind="transfer")
+    response = client_for(client, budi).post(
+        reverse("referrals:accept", args=[transfer.pk]),
+        {"version": transfer.version, "assigned_to": request.getfixturevalue(assignee).pk},
+        follow=True,
+    )
+    assert "Rujukan diterima." not in response.text
+    assert 'class="message error"' in response.text
+    transfer.refresh_from_db()
+    case.refresh_from_db()
+    assert transfer.status == "pending" and case.owner_org == orgs["samarinda"]
+    client_for(client, budi).post(
+        reverse("referrals:accept", args=[transfer.pk]),
+        {"version": transfer.version, "assigned_to": bob.pk},
+    )
+    case.refresh_from_db()
+    assert (case.owner_org, case.assigned_to) == (orgs["balikpapan"], bob)
+
+
 def test_a_decline_without_reason_is_explained_and_changes_nothing(client, agnes, to_rsud):
     response = client_for(client, agnes).post(
         reverse("referrals:decline", args=[to_rsud.pk]), {"reason": ""}, follow=True
