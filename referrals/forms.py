@@ -111,3 +111,5 @@ class AcceptForm(forms.Form):
 class CapacityForm(forms.Form):
     capacity_free = forms.IntegerField(label=_("Tersedia"), min_value=0)
     capacity_total = forms.IntegerField(label=_("Total"), min_value=0, required=False)
+    # The free places the row showed ("" when unlimited); absent: not checked.
+    seen_free = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -796,6 +796,9 @@ def may_update_offer(user: Any, offer: ServiceOffer) -> bool:
     return organization.is_office and user.role in (Role.CASEWORKER, Role.SUPERVISOR)
 
 
+NOT_CHECKED: Any = object()
+
+
 @transaction.atomic
 def offer_update_capacity(
     *,
@@ -803,10 +806,27 @@ def offer_update_capacity(
     offer: ServiceOffer,
     capacity_free: int,
     capacity_total: int | None = None,
+    expected_free: int | None = NOT_CHECKED,
 ) -> ServiceOffer:
+    """Set an offer's capacity. With `expected_free` (the free places the user saw),
+    VersionConflict when it changed meanwhile: an acceptance took a place, and
+    saving the old figure would give back a place that is occupied."""
     if not may_update_offer(actor, offer):
         raise NotAllowed(_("Hanya staf organisasi pemilik layanan yang dapat memperbarui."))
     offer = ServiceOffer.objects.select_for_update().get(pk=offer.pk)
+    if expected_free is not NOT_CHECKED and offer.capacity_free != expected_free:
+        raise VersionConflict(
+            _(
+                "Kapasitas baru saja berubah (misalnya karena rujukan diterima): sekarang "
+                "%(now)s tersedia. Isian Anda (%(yours)s) belum disimpan; periksa lalu simpan "
+                "lagi."
+            )
+            % {
+                "now": "-" if offer.capacity_free is None else offer.capacity_free,
+                "yours": capacity_free,
+            },
+            current=offer,
+        )
     if capacity_total is not None:
         offer.capacity_total = capacity_total
     offer.capacity_free = capacity_free

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from cases.audit import log_access
-from pmks.errors import DomainError
+from pmks.errors import DomainError, VersionConflict
 from referrals import selectors, services
 from referrals.filters import ServiceOfferFilter
 from referrals.forms import AcceptForm, CapacityForm, ReferralForm
@@ -377,9 +377,16 @@ def offer_capacity(request: HttpRequest, pk: int) -> HttpResponse:
                 offer=offer,
                 capacity_free=form.cleaned_data["capacity_free"],
                 capacity_total=form.cleaned_data["capacity_total"],
+                expected_free=(
+                    form.cleaned_data["seen_free"]
+                    if "seen_free" in request.POST
+                    else services.NOT_CHECKED
+                ),
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
+        except VersionConflict as exc:
+            error = str(exc.message)
         except DomainError as exc:
             if not _is_htmx(request):
                 raise Http404 from exc

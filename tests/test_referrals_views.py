@@ -470,6 +470,29 @@ def test_staff_update_their_capacity_in_place(client, sari, offers):
     assert ServiceOffer.objects.get(pk=shelter.pk).capacity_free == 3
 
 
+def test_a_capacity_saved_from_a_stale_row_does_not_give_back_a_taken_place(client, sari, offers):
+    """The row showed 5 free; a referral took one meanwhile; saving "5" again would
+    free a bed that is occupied."""
+    shelter = offers["shelter"]
+    ServiceOffer.objects.filter(pk=shelter.pk).update(capacity_free=4)
+    url = reverse("referrals:offer_capacity", args=[shelter.pk])
+    response = client_for(client, sari).post(
+        url, {"capacity_free": 5, "capacity_total": 20, "seen_free": 5}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "baru saja berubah" in response.text and "4/20" in response.text
+    assert ServiceOffer.objects.get(pk=shelter.pk).capacity_free == 4
+    response = client_for(client, sari).post(
+        url, {"capacity_free": 5, "capacity_total": 20, "seen_free": 4}, HTTP_HX_REQUEST="true"
+    )
+    assert ServiceOffer.objects.get(pk=shelter.pk).capacity_free == 5
+
+
+def test_the_capacity_row_carries_the_value_it_showed(client, sari, offers):
+    page = client_for(client, sari).get(reverse("referrals:directory"))
+    assert 'name="seen_free" value="5"' in page.text
+
+
 def test_a_capacity_above_the_total_is_refused_in_place(client, sari, offers):
     shelter = offers["shelter"]
     response = client_for(client, sari).post(
