@@ -611,3 +611,26 @@ def test_a_referral_to_an_office_of_the_regency_is_shown_to_its_supervisor(clien
     referral = send(bob, make_case(orgs["balikpapan"], assigned_to=bob), uptd)
     response = client_for(client, sari).get(reverse("referrals:detail", args=[referral.pk]))
     assert response.status_code == 200
+
+
+def test_the_administrator_publishes_an_offer_in_the_admin(client, orgs, regions):
+    from accounts.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.invalid", "x", role="admin")
+    client.force_login(admin)
+    response = client.post(
+        "/admin/referrals/serviceoffer/add/",
+        {
+            "organization": orgs["rsud"].pk,
+            "service_type": ServiceType.objects.get(code="health").pk,
+            "name": "Poli jiwa RSUD",
+            "regencies": [regions["64.72"].pk],
+            "capacity_total": "10",
+            "capacity_free": "4",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].errors
+    offer = ServiceOffer.objects.get(name="Poli jiwa RSUD")
+    assert (offer.organization, offer.capacity_free) == (orgs["rsud"], 4)
+    assert client.get("/admin/referrals/serviceoffer/?q=RSUD").status_code == 200
