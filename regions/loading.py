@@ -7,6 +7,7 @@ its line and nothing changes. Loading twice changes nothing the second time.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,17 +41,22 @@ class LoadResult:
 
 
 def _code_pattern(depth: int) -> re.Pattern[str]:
-    parts = [rf"\d{{{digits}}}" for digits in SEGMENT_DIGITS[:depth]]
+    parts = [rf"[0-9]{{{digits}}}" for digits in SEGMENT_DIGITS[:depth]]  # not \d: ASCII only
     return re.compile(r"\.".join(parts) + r"\Z")
 
 
 def read_rows(path: Path) -> list[RegionRow]:
     """Parse and validate every row; raise RegionFileError on the first bad line."""
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise RegionFileError(f"cannot open {path}: {exc.strerror}") from None
-    with handle:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RegionFileError(f"line {line}: the file is not UTF-8 text") from None
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None or [h.strip() for h in header] != EXPECTED_COLUMNS:

@@ -71,6 +71,8 @@ def test_it_updates_a_renamed_region(tmp_path):
         ("64.72.09.1001,Somewhere,village,64.72.09\n", "parent 64.72.09 is neither in the file"),
         ("64.72.01,,district,64.72\n", "line 2: name is empty"),
         ("64.72.01,Palaran,district\n", "expected 4 columns"),
+        # Full-width digits match \\d but are not a Kemendagri code.
+        ("64.72.\uff10\uff11,Palaran,district,64.72\n", "does not have the shape"),
     ],
 )
 def test_an_invalid_row_names_the_line_and_changes_nothing(tmp_path, body, message):
@@ -83,6 +85,14 @@ def test_an_invalid_row_names_the_line_and_changes_nothing(tmp_path, body, messa
     assert message.replace("line 2", "line 3") in str(error.value)
     assert "Nothing was changed" in str(error.value)
     assert Region.objects.count() == before
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "regions.csv"
+    path.write_bytes(HEADER.encode() + "64.72.01,Palarán,district,64.72\n".encode("latin-1"))
+    with pytest.raises(CommandError, match="not UTF-8") as error:
+        run(path)
+    assert "Nothing was changed" in str(error.value)
 
 
 def test_a_duplicate_code_names_both_lines(tmp_path):
