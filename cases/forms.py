@@ -34,12 +34,15 @@ EMPTY = [("", "—")]
 
 
 def _region_pk(form: forms.Form, name: str) -> str | None:
+    """The chosen region's id, or None when absent or not an id the database can
+    hold (letters, non-ASCII digits, a number past a bigint)."""
     if form.is_bound:
         value = form.data.get(form.add_prefix(name))
     else:
         value = form.initial.get(name)
         value = getattr(value, "pk", value)
-    return str(value) if value not in (None, "") else None
+    text = str(value) if value not in (None, "") else ""
+    return text if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 class VersionedForm(forms.Form):

@@ -908,3 +908,20 @@ def test_the_former_owners_approval_queue_leaves_out_a_transferred_case(
     assert [c.pk for c in client.get(reverse("cases:approval_queue")).context["page"].rows] == [
         case.pk
     ]
+
+
+@pytest.mark.parametrize("field", ["regency", "district", "village"])
+def test_a_region_id_past_a_bigint_is_a_form_error(client, alice, regions, field):
+    client.force_login(alice)
+    data = {
+        "nik_absent_reason": "street",
+        "full_name": "Budi Santoso",
+        "sex": "M",
+        "regency": regions["64.72"].pk,
+        "legal_basis": "public_task",
+    }
+    data[field] = "99999999999999999999999"
+    response = client.post(reverse("cases:beneficiary_register"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not Beneficiary.objects.exists()
