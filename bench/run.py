@@ -104,6 +104,12 @@ def setup_django(url: str) -> None:
     from django.conf import settings
 
     settings.ROOT_URLCONF = "bench.urls"
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise SystemExit(f"{url}: migrations not applied; run manage.py migrate on it first")
 
 
 def rss_mb() -> tuple[float, float]:
@@ -621,7 +627,8 @@ def run_child(flag: str, url: str, args: argparse.Namespace, label: str) -> dict
     with log.open("a") as stderr:
         completed = subprocess.run(command, env=env, cwd=ROOT, stdout=sys.stderr, stderr=stderr)
     if completed.returncode:
-        raise SystemExit(f"{flag} {url} failed (exit {completed.returncode}); see {log}")
+        tail = "\n".join(log.read_text().splitlines()[-3:])
+        raise SystemExit(f"{flag} {url} failed (exit {completed.returncode}):\n{tail}\n(see {log})")
     data = json.loads(Path(out).read_text())
     Path(out).unlink()
     return data
