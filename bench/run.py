@@ -476,9 +476,10 @@ class ApiFixture:
         if self._client is not None:
             return self._client
         try:
-            from api.services import api_key_create
+            import api.services as api_services
         except ImportError:
-            api_key_create = None
+            api_services = None  # type: ignore[assignment]
+        api_key_create: Callable[..., Any] | None = getattr(api_services, "api_key_create", None)
         if api_key_create is not None:
             from django.contrib.auth import get_user_model
 
@@ -519,11 +520,13 @@ class ApiFixture:
         middle = queryset[self.rows // 2 : self.rows // 2 + 1].first()
         if middle is None:
             raise NotAvailable("no referrals in the list")
-        paginator = ReferralListView.pagination_class()
+        if ReferralListView.pagination_class is None:
+            raise NotAvailable("the API referral list is not paginated")
+        paginator: Any = ReferralListView.pagination_class()
         field_name = paginator.ordering[0].lstrip("-")
         paginator.base_url = f"http://testserver{self.list_url()}"
         position = str(getattr(middle, field_name))
-        url = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=position))
+        url = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=position))  # type: ignore[arg-type]
         return url.removeprefix("http://testserver")
 
     def detail_url(self, i: int) -> str:
@@ -818,6 +821,8 @@ def main(argv: list[str]) -> int:
         return 0
     small_url = database_url(args.small_url, args.small_db, args.server)
     large_url = database_url(args.large_url, args.large_db, args.server)
+    if not small_url or not large_url:
+        raise SystemExit("give --small-url/--small-db and --large-url/--large-db")
     runs = {}
     for label, url in (("small", small_url), ("large", large_url)):
         print(f"== {label}: {url}", file=sys.stderr, flush=True)

@@ -498,7 +498,7 @@ class Table:
         self.model = model
         self.name = model._meta.db_table
         fields = list(model._meta.concrete_fields)
-        self.columns = [f.column for f in fields]
+        self.columns: list[str] = [str(f.column) for f in fields]
         position = {name: i for i, name in enumerate(row_type._fields)}  # type: ignore[attr-defined]
         # (index in the row or None, model field, fallback value)
         self.plan: list[tuple[int | None, models.Field, Any]] = []
@@ -1505,7 +1505,7 @@ class Generator:
         decided_ts = completed_ts = None
         if status != "pending":
             decided_ts = min(self.now - 60, created + int((0.1 + 5 * rng.random()) * DAY))
-        if status == "completed":
+        if status == "completed" and decided_ts is not None:
             completed_ts = min(self.now - 30, decided_ts + int((3 + 60 * rng.random()) * DAY))
         overdue = status == "pending" and due < self.now and rng.random() < 0.85
         referral_id = self.new_id(Referral)
@@ -1762,7 +1762,7 @@ def verify_schema(cursor: Any, models_: list[type[models.Model]], before: Schema
 
 
 def _next_ids(cursor: Any, table: Table) -> int:
-    pk = table.model._meta.pk.column
+    pk = str(table.model._meta.pk.column)  # type: ignore[union-attr]
     quote = connection.ops.quote_name
     cursor.execute(f"SELECT COALESCE(MAX({quote(pk)}), 0) FROM {quote(table.name)}")
     highest = cursor.fetchone()[0]
