@@ -89,6 +89,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # JIT off for our connections: any misestimated web query passes jit_above_cost
+        # and paid 150-200 ms of compilation at 1M rows (docs/PERFORMANCE.md, G1).
+        db_options = DATABASES["default"].setdefault("OPTIONS", {})
+        db_options["options"] = f"{db_options.get('options', '')} -c jit=off".strip()
 else:
     DATABASES = {
         "default": {
