@@ -537,7 +537,13 @@ def referral_accept(
     now = timezone.now()
     assignee = None
     _check_may(actor, referral, Action.ACCEPT)
-    case = Case.objects.only("status", "owner_org_id").get(pk=referral.case_id)
+    # Locked: a status move by the sending office (e.g. a closure request) running
+    # now is waited for, so the check below sees its result.
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .only("status", "owner_org_id")
+        .get(pk=referral.case_id)
+    )
     if referral.kind == ReferralKind.TRANSFER:
         if case.owner_org_id != referral.from_org_id or case.status not in ACTIVE_STATUSES:
             raise TransitionNotAllowed(

@@ -178,3 +178,39 @@ def test_two_transfers_of_one_case_at_once_only_one_is_sent(orgs, alice, amir, r
     )
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     assert Referral.objects.filter(case=case, kind="transfer", status="pending").count() == 1
+
+
+def test_a_transfer_accepted_while_the_sender_requests_closure_is_refused(orgs, alice, bob):
+    """The sender's closure request holds the case row; the acceptance must wait for
+    it and then see a case that is no longer active, not move it anyway."""
+    from django.db import transaction
+
+    from cases import services as case_services
+    from pmks.errors import TransitionNotAllowed
+
+    case = make_case(orgs["samarinda"], assigned_to=alice)
+    transfer = send(alice, case, orgs["balikpapan"], kind="transfer")
+    stale = Referral.objects.get(pk=transfer.pk)
+    locked, release = threading.Event(), threading.Event()
+
+    def request_closure() -> None:
+        with transaction.atomic():
+            case_services.case_transition(
+                actor=alice, case=case, to_status="closure_requested", closure_reason="moved"
+            )
+            locked.set()
+            release.wait(timeout=10)  # commit a moment after the acceptance began
+
+    def accept() -> Referral:
+        assert locked.wait(timeout=10)
+        threading.Timer(1.0, release.set).start()
+        return services.referral_accept(actor=bob, referral=stale)
+
+    closure, acceptance = at_once(request_closure, accept)
+    assert closure[0] == "ok"
+    assert acceptance[0] == "error" and isinstance(acceptance[1], TransitionNotAllowed)
+    transfer.refresh_from_db()
+    case.refresh_from_db()
+    assert transfer.status == "pending"
+    assert (case.owner_org, case.status) == (orgs["samarinda"], "closure_requested")
+    assert not CaseFormerOwner.objects.filter(case=case).exists()
