@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -41,6 +42,19 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its total when the status counts already give it, so the
+    page runs no COUNT(*) of its own; it counts only when `total` is None."""
+
+    def __init__(self, object_list: Any, per_page: int, *, total: int | None) -> None:
+        super().__init__(object_list, per_page)
+        self.total = total
+
+    @cached_property
+    def count(self) -> int:
+        return self.total if self.total is not None else super().count
+
+
 # --- lists --------------------------------------------------------------------------
 
 
@@ -53,8 +67,11 @@ def _referral_list(request: HttpRequest, box: str) -> HttpResponse:
         raise Http404
     filterset = selectors.referral_filterset(user=user, box=box, filters=request.GET)
     referrals = selectors.referral_list(user=user, box=box, filters=request.GET)
-    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.status_counts(user=user, box=box)
+    paginator = CountedPaginator(
+        referrals, PAGE_SIZE, total=selectors.counted_total(filterset, counts)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     status_links = []

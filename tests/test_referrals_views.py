@@ -224,10 +224,67 @@ def test_the_inbox_query_budget(client, django_assert_num_queries, alice, bob, o
     client_for(client, alice)
     url = reverse("referrals:inbox")
     client.get(url)
-    # 1 session, 2 user, 3 user's organization (scoping), 4 paginator COUNT,
-    # 5 page rows with case/beneficiary/orgs/service joined, 6 GROUP BY status counts
-    with django_assert_num_queries(6):
+    # 1 session, 2 user, 3 user's organization (scoping), 4 GROUP BY status counts
+    # (their sum is the paginator's total: no COUNT), 5 page rows with
+    # case/beneficiary/orgs/service joined
+    with django_assert_num_queries(5):
         client.get(url)
+
+
+def test_a_filter_other_than_status_counts_its_own_rows(
+    client, django_assert_num_queries, alice, orgs
+):
+    for _ in range(27):
+        send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
+    urgent = send(alice, make_case(orgs["samarinda"]), orgs["rsud"], urgency="urgent")
+    client_for(client, alice)
+    url = reverse("referrals:outbox")
+    client.get(url)
+    whole = client.get(url)
+    assert whole.context["page"].paginator.count == 28
+    assert "Halaman 1 dari 2" in whole.text
+    assert client.get(url, {"status": "pending", "page": 2}).context["page"].paginator.count == 28
+    assert client.get(url, {"status": "accepted"}).context["page"].paginator.count == 0
+    # session, user, organization, status counts, COUNT of the urgent ones, their rows
+    with django_assert_num_queries(6):
+        narrowed = client.get(url, {"urgency": "urgent"})
+    assert narrowed.context["page"].paginator.count == 1
+    assert [r.pk for r in narrowed.context["page"]] == [urgent.pk]
+
+
+@pytest.mark.parametrize(
+    ("persona", "inbox", "outbox"),
+    [
+        ("alice", {"bp_to_smd"}, {"smd_to_rsud"}),
+        ("amir", {"bp_to_smd"}, {"smd_to_rsud"}),
+        ("sari", {"bp_to_smd"}, {"smd_to_rsud"}),
+        ("bob", set(), {"bp_to_smd", "bp_to_rsud"}),
+        ("budi", set(), {"bp_to_smd", "bp_to_rsud"}),
+        ("agnes", {"smd_to_rsud", "bp_to_rsud"}, None),
+        ("adam", set(), None),
+    ],
+)
+def test_the_inbox_and_outbox_filter_on_the_office_alone_and_stay_within_the_scope(
+    request, persona, inbox, outbox, orgs, alice, bob, agnes
+):
+    from referrals.selectors import Box, box_queryset, boxes_for
+
+    sent = {
+        "smd_to_rsud": send(alice, make_case(orgs["samarinda"]), orgs["rsud"]),
+        "bp_to_smd": send(bob, make_case(orgs["balikpapan"]), orgs["samarinda"]),
+        "bp_to_rsud": send(bob, make_case(orgs["balikpapan"]), orgs["rsud"]),
+    }
+    services.referral_accept(actor=agnes, referral=sent["smd_to_rsud"])
+    names = {referral.pk: name for name, referral in sent.items()}
+    user = request.getfixturevalue(persona)
+    visible = set(Referral.objects.visible_to(user).values_list("pk", flat=True))
+    for box, expected in ((Box.INBOX, inbox), (Box.OUTBOX, outbox)):
+        if expected is None:
+            assert box not in boxes_for(user)
+            continue
+        listed = set(box_queryset(user, box).values_list("pk", flat=True))
+        assert {names[pk] for pk in listed} == expected, box
+        assert listed <= visible, box
 
 
 # --- actions through the pages -------------------------------------------------------------
