@@ -80,27 +80,27 @@ def urls(world):
 # Expected status per view for each persona. 404: outside scope or not their page;
 # 403: visible but read-only (provincial supervisor); 302: a POST that worked.
 MATRIX = {
-    #                     alice  bob  sari  prov  agnes
-    "case_list": (200, 200, 200, 200, 404),
-    "approval_queue": (404, 404, 200, 200, 404),
-    "register": (200, 200, 200, 403, 404),
-    "region_options": (200, 200, 200, 200, 404),
-    "nik_check": (200, 200, 200, 200, 404),
-    "case_detail": (200, 404, 200, 200, 404),
-    "case_edit": (200, 404, 200, 403, 404),
-    "case_open": (200, 404, 200, 403, 404),
-    "transition": (302, 404, 302, 403, 404),
-    "note": (302, 404, 302, 403, 404),
-    "assessment": (200, 404, 200, 403, 404),
-    "service_create": (200, 404, 200, 403, 404),
-    "service_update": (200, 404, 200, 403, 404),
-    "upload": (200, 404, 200, 403, 404),
-    "download": (200, 404, 200, 200, 404),
-    "beneficiary_list": (200, 200, 200, 200, 404),
-    "beneficiary_detail": (200, 404, 200, 200, 404),
-    "beneficiary_edit": (200, 404, 200, 403, 404),
+    #                     alice  bob  sari  prov  agnes amir budi adam
+    "case_list": (200, 200, 200, 200, 404, 200, 200, 404),
+    "approval_queue": (404, 404, 200, 200, 404, 404, 200, 404),
+    "register": (200, 200, 200, 403, 404, 200, 200, 404),
+    "region_options": (200, 200, 200, 200, 404, 200, 200, 404),
+    "nik_check": (200, 200, 200, 200, 404, 200, 200, 404),
+    "case_detail": (200, 404, 200, 200, 404, 200, 404, 404),
+    "case_edit": (200, 404, 200, 403, 404, 200, 404, 404),
+    "case_open": (200, 404, 200, 403, 404, 200, 404, 404),
+    "transition": (302, 404, 302, 403, 404, 302, 404, 404),
+    "note": (302, 404, 302, 403, 404, 302, 404, 404),
+    "assessment": (200, 404, 200, 403, 404, 200, 404, 404),
+    "service_create": (200, 404, 200, 403, 404, 200, 404, 404),
+    "service_update": (200, 404, 200, 403, 404, 200, 404, 404),
+    "upload": (200, 404, 200, 403, 404, 200, 404, 404),
+    "download": (200, 404, 200, 200, 404, 200, 404, 404),
+    "beneficiary_list": (200, 200, 200, 200, 404, 200, 200, 404),
+    "beneficiary_detail": (200, 404, 200, 200, 404, 200, 404, 404),
+    "beneficiary_edit": (200, 404, 200, 403, 404, 200, 404, 404),
 }
-PERSONAS = ("alice", "bob", "sari", "prov", "agnes")
+PERSONAS = ("alice", "bob", "sari", "prov", "agnes", "amir", "budi", "adam")
 
 
 @pytest.mark.parametrize("view", sorted(MATRIX))
@@ -925,3 +925,74 @@ def test_a_region_id_past_a_bigint_is_a_form_error(client, alice, regions, field
     assert response.status_code == 200
     assert response.context["form"].errors
     assert not Beneficiary.objects.exists()
+
+
+def _state(world):
+    case = Case.objects.get(pk=world["case"].pk)
+    return (
+        case.version,
+        case.assigned_to_id,
+        case.events.count(),
+        case.assessments.count(),
+        case.services.count(),
+        case.attachments.count(),
+        Beneficiary.objects.get(pk=case.beneficiary_id).version,
+        Case.objects.count(),
+        world["service"].__class__.objects.get(pk=world["service"].pk).version,
+    )
+
+
+@pytest.mark.parametrize("persona", ["bob", "budi", "prov", "agnes", "adam"])
+def test_no_post_by_a_reader_or_an_outsider_changes_anything(request, client, world, amir, persona):
+    case, service = world["case"], world["service"]
+    person = case.beneficiary
+    posts = [
+        ("cases:case_transition", [case.pk], {"to_status": "assessment"}),
+        ("cases:case_note", [case.pk], {"text": "x"}),
+        ("cases:assessment_create", [case.pk], {"assessment-risk_level": "low"}),
+        (
+            "cases:service_create",
+            [case.pk],
+            {"service-service_type": service.service_type_id, "service-status": "planned"},
+        ),
+        (
+            "cases:service_update",
+            [case.pk, service.pk],
+            {"status": "ongoing", "version": service.version},
+        ),
+        ("cases:attachment_upload", [case.pk], {"file": SimpleUploadedFile("b.pdf", PDF)}),
+        (
+            "cases:case_edit",
+            [case.pk],
+            {"primary_category": case.primary_category_id, "priority": "high", "version": 1},
+        ),
+        (
+            "cases:beneficiary_edit",
+            [person.pk],
+            {"full_name": "Z", "regency": person.regency_id, "legal_basis": "public_task"},
+        ),
+        ("cases:case_assign", [], {"cases": [case.pk], "assignee": amir.pk}),
+        ("cases:case_create_for", [person.pk], {"primary_category": case.primary_category_id}),
+    ]
+    before = _state(world)
+    client.force_login(request.getfixturevalue(persona))
+    for name, args, data in posts:
+        response = client.post(reverse(name, args=args), data)
+        assert response.status_code in (302, 403, 404), (name, response.status_code)
+    assert _state(world) == before
+
+
+def test_a_former_owner_changes_nothing_on_the_case_it_handed_over(client, alice, transferred):
+    case = transferred["case"]
+    before = (case.version, case.events.count(), case.attachments.count())
+    client.force_login(alice)
+    for name, data in [
+        ("cases:case_transition", {"to_status": "monitoring", "version": case.version}),
+        ("cases:case_note", {"text": "x"}),
+        ("cases:case_edit", {"primary_category": case.primary_category_id, "version": 9}),
+        ("cases:attachment_upload", {"file": SimpleUploadedFile("c.pdf", PDF)}),
+    ]:
+        assert client.post(reverse(name, args=[case.pk]), data).status_code == 403, name
+    assert client.get(reverse("referrals:create", args=[case.pk])).status_code == 404
+    case.refresh_from_db()
+    assert (case.version, case.events.count(), case.attachments.count()) == before
