@@ -101,11 +101,13 @@ def may_write_beneficiary(user: Any, beneficiary: Beneficiary) -> bool:
 # --- lists -----------------------------------------------------------------------
 
 
-def case_list(*, user: Any, filters: Any = None) -> QuerySet[Case]:
-    """Cases the user may see, filtered by CaseFilter (the API reuses it)."""
+def case_list(*, user: Any, filters: Any = None, owned_only: bool = False) -> QuerySet[Case]:
+    """Cases the user may see, filtered by CaseFilter (the API reuses it). With
+    owned_only, without the cases the user's office only owned before a transfer."""
     from cases.filters import CaseFilter
 
-    queryset = Case.objects.visible_to(user).select_related(
+    cases = Case.objects.owned_in_reach_of(user) if owned_only else Case.objects.visible_to(user)
+    queryset = cases.select_related(
         "beneficiary", "primary_category", "assigned_to", "district", "owner_org"
     )
     return CaseFilter(filters or {}, queryset=queryset, user=user).qs
@@ -163,6 +165,16 @@ def beneficiary_cases(user: Any, beneficiary: Beneficiary) -> list[Case]:
         .filter(beneficiary=beneficiary)
         .select_related("primary_category", "owner_org", "assigned_to")
     )
+
+
+def get_owned_case_for_user(user: Any, pk: int, *, write: bool = False) -> Case:
+    """Like get_case_for_user, but a case the user's office only owned before a
+    transfer answers 404. The API serves cases owned now; a former owner reads the
+    history up to the transfer on the case page."""
+    case = get_case_for_user(user, pk, write=write)
+    if former_ownership(user, case) is not None:
+        raise Http404(_("Kasus tidak ditemukan."))
+    return case
 
 
 def former_ownership(user: Any, case: Case) -> CaseFormerOwner | None:

@@ -390,3 +390,18 @@ def test_an_expired_key_is_401_on_cases(orgs):
     key.expiry_date = timezone.now() - dt.timedelta(days=1)
     key.save()
     assert key_client(clear).get("/api/v1/cases/").status_code == 401
+
+
+def test_a_case_transferred_away_is_404_for_the_former_owner(orgs, samarinda, balikpapan):
+    """The API serves cases owned now; the former owner keeps the history on the web page."""
+    from django.utils import timezone
+
+    from cases.models import CaseFormerOwner
+
+    moved = CaseFactory(owner_org=orgs["balikpapan"])
+    CaseFormerOwner.objects.create(case=moved, organization=orgs["samarinda"], until=timezone.now())
+    assert samarinda.get(f"/api/v1/cases/{moved.pk}/").status_code == 404
+    assert samarinda.get(f"/api/v1/cases/{moved.pk}/services/").status_code == 404
+    listed = [row["id"] for row in samarinda.get("/api/v1/cases/").json()["results"]]
+    assert moved.pk not in listed
+    assert balikpapan.get(f"/api/v1/cases/{moved.pk}/").status_code == 200

@@ -297,12 +297,16 @@ class CaseListView(ApiGenericView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        return selectors.case_list(user=acting(self.request)).select_related("beneficiary")
+        return selectors.case_list(user=acting(self.request), owned_only=True).select_related(
+            "beneficiary"
+        )
 
     @extend_schema(
         summary="List cases",
-        description="Cases you may see (your office; a supervisor's kabupaten/kota; the "
-        "province for provincial supervisors), newest opened first, with the HTML list's "
+        description="Cases owned now by your office (a supervisor's key: the offices of the "
+        "kabupaten/kota; the provincial office: the province), newest opened first. A case "
+        "transferred away answers 404 here; its history up to the transfer stays readable "
+        "on the case page. With the HTML list's "
         "filters: `q` (name, NIK or case number), `status` (`active` = all active), "
         "`category`, `priority`, `district`, `assigned_to`, `opened_after`, `opened_before`.",
         responses={200: CaseSerializer(many=True), **errors(400, 403)},
@@ -345,7 +349,7 @@ class CaseListView(ApiGenericView):
 
 
 def _case_response(request: Request, pk: int, status: int = 200) -> Response:
-    case = selectors.get_case_for_user(acting(request), pk)
+    case = selectors.get_owned_case_for_user(acting(request), pk)
     data = case_detail_data(case, services.allowed_moves(acting(request), case))
     return with_etag(Response(data, status=status), case)
 
@@ -362,7 +366,7 @@ class CaseDetailView(ApiView):
         examples=[OpenApiExample("Case", value=CASE_DETAIL_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(acting(request), pk)
+        case = selectors.get_owned_case_for_user(acting(request), pk)
         log_access(user=acting(request), instance=case)
         data = case_detail_data(case, services.allowed_moves(acting(request), case))
         return with_etag(Response(data), case)
@@ -379,7 +383,7 @@ class CaseDetailView(ApiView):
         ],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(acting(request), pk, write=True)
+        case = selectors.get_owned_case_for_user(acting(request), pk, write=True)
         version = expected_version(request, case, required=True)
         data = CaseUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -416,7 +420,7 @@ class CaseTransitionView(ApiView):
     permission_classes = [IsOfficeUser]
 
     def post(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(acting(request), pk, write=True)
+        case = selectors.get_owned_case_for_user(acting(request), pk, write=True)
         version = expected_version(request, case, required=False)
         data = CaseTransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -445,7 +449,7 @@ class ServiceListView(ApiGenericView):
         examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(acting(request), pk)
+        case = selectors.get_owned_case_for_user(acting(request), pk)
         services_ = case.services.select_related("service_type", "provider_org")
         page = self.paginate_queryset(services_)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -467,7 +471,7 @@ class ServiceListView(ApiGenericView):
         ],
     )
     def post(self, request: Request, pk: int) -> Response:
-        case = selectors.get_case_for_user(acting(request), pk, write=True)
+        case = selectors.get_owned_case_for_user(acting(request), pk, write=True)
         data = ServiceDeliveryInput(data=request.data)
         data.is_valid(raise_exception=True)
         service = services.service_delivery_add(
@@ -494,7 +498,7 @@ class ServiceDetailView(ApiView):
         examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int, service_pk: int) -> Response:
-        service = _service(selectors.get_case_for_user(acting(request), pk), service_pk)
+        service = _service(selectors.get_owned_case_for_user(acting(request), pk), service_pk)
         return with_etag(Response(ServiceDeliverySerializer(service).data), service)
 
     @extend_schema(
@@ -515,7 +519,7 @@ class ServiceDetailView(ApiView):
         ],
     )
     def patch(self, request: Request, pk: int, service_pk: int) -> Response:
-        case = selectors.get_case_for_user(acting(request), pk, write=True)
+        case = selectors.get_owned_case_for_user(acting(request), pk, write=True)
         service = _service(case, service_pk)
         version = expected_version(request, service, required=True)
         data = ServiceDeliveryUpdateInput(data=request.data, partial=True)
