@@ -30,6 +30,8 @@ run: seed
 
 # The whole suite against whatever the environment configures
 # (DATABASE_URL/REDIS_URL for Postgres+Redis; nothing for SQLite).
+# Tests run with DEBUG off like production; they need a key, not a secret one.
+test: export SECRET_KEY ?= test-only-not-secret
 test: install
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 

@@ -18,8 +18,6 @@ import os
 
 import pytest
 
-# Tests run with DEBUG off like production; they need a key, not a secret one.
-os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # refuses that unless told the thread is only used synchronously.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
