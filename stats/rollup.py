@@ -12,6 +12,13 @@ How it works:
 - Never two at once: on Postgres a session advisory lock taken *before* the
   transaction starts (so the REPEATABLE READ snapshot every table is built from
   is taken after the previous rebuild committed); elsewhere a cache lock.
+- The rows both referral statements count (each referral with its case's
+  category) are built once per rebuild into a temporary table; the median's two
+  row sets (per category and for all categories) come from one sort with
+  GROUPING SETS on Postgres.
+- On Postgres the summary tables are ANALYZEd before the commit and VACUUMed
+  after it: the DELETE leaves a whole copy of them as dead rows, which autovacuum
+  (when it runs at all) reclaims late.
 - Portable SQL where possible. Where not (month of a timestamp in WITA, hours
   between two timestamps, a JSON key, the median), `_Dialect` gives the Postgres
   and the SQLite spelling; both are covered by the test suite.
@@ -62,7 +69,7 @@ ADVISORY_LOCK_ID = 0x504D4B53  # "PMKS"
 CACHE_LOCK_KEY = "stats:rebuild-lock"
 LOCK_TTL = 15 * 60  # the task time limit: a cache lock outlives no rebuild
 KEEP_RUNS = 200
-REBUILD_WORK_MEM = "64MB"
+REBUILD_WORK_MEM = "256MB"
 DECIDED_STATUSES = ("accepted", "declined", "completed")
 
 TABLES: dict[str, str] = {
@@ -155,22 +162,41 @@ class _Dialect:
             return f"({data} ->> 'reopen') = 'true'"
         return f"json_extract({data}, '$.reopen') = 1"
 
+    def binary(self, text: str) -> str:
+        """`text` compared byte by byte: sorting and grouping on it stay cheap (the
+        database's default collation compares through the locale, several times slower
+        on the large sorts of the referral statements). SQLite compares bytes anyway."""
+        return f'{text} COLLATE "C"' if self.postgres else text
+
     def grouped_with_median(
         self, *, base: str, groups: list[str], aggregates: list[str], value: str
     ) -> str:
-        """SELECT groups, aggregates, median(value) FROM base GROUP BY groups.
+        """SELECT groups, category_id, aggregates, median(value) FROM base, grouped
+        by groups and category_id, and also by groups alone (category_id NULL: the
+        rows for all categories; a median of the whole cannot be summed from its parts).
 
-        `base` is a CTE body; `value` may be NULL on a row (not counted in the median).
+        `base` is a CTE body with a NOT NULL `category_id`; `value` may be NULL on a
+        row (not counted in the median).
         """
         group_list = ", ".join(groups)
         aggregate_list = ", ".join(aggregates)
         if self.postgres:
+            # One sort serves both grouping sets (the second is a prefix of the first).
             return (
                 f"WITH base AS ({base}) "
-                f"SELECT {group_list}, {aggregate_list}, "
+                f"SELECT {group_list}, category_id, {aggregate_list}, "
                 f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {value}), %(now)s "
-                f"FROM base GROUP BY {group_list}"
+                f"FROM base GROUP BY GROUPING SETS (({group_list}, category_id), ({group_list}))"
             )
+        # SQLite has no GROUPING SETS: every row twice, once without its category
+        # (`grouped_category`), then the groups and their medians found by ROW_NUMBER().
+        base = (
+            f"SELECT b.*, CASE WHEN m.by_category = 1 THEN b.category_id END "
+            f"AS grouped_category FROM ({base}) b "
+            f"CROSS JOIN (SELECT 1 AS by_category UNION ALL SELECT 0) m"
+        )
+        groups = [*groups, "grouped_category"]
+        group_list = ", ".join(groups)
         join = " AND ".join(f"k.{g} IS m.{g}" for g in groups)  # IS: NULL-safe equality
         return (
             f"WITH base AS ({base}), "
@@ -200,22 +226,26 @@ CASE_DISTRICT = "CASE WHEN d.parent_id = c.regency_id THEN c.district_id END"
 HIGH_PRIORITY_SUM = "SUM(CASE WHEN priority IN ('high', 'urgent') THEN total ELSE 0 END)"
 
 
-def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
-    """(name, summary table, INSERT ... SELECT) in the order they run: a later
-    statement may read what an earlier one wrote (CaseCount folds CaseFact)."""
+# The temporary table both referral statements read in a rebuild (see _referral_base).
+REFERRAL_BASE_TABLE = "stats_referral_base"
+
+
+def _referral_base(sql: _Dialect) -> str:
+    """One row per referral with what the referral statements count: its ends, kind,
+    status and the case's category, the derived flags and the response time.
+
+    A rebuild writes it once into REFERRAL_BASE_TABLE (dropped at the end), so the
+    join with the cases runs once for both statements."""
     t = TABLES
-    age = _age_band("b.birth_date")
     decided = (
         "r.decided_at IS NOT NULL AND r.status IN ("
         + ", ".join(f"'{status}'" for status in DECIDED_STATUSES)
         + ")"
     )
-    windows = " UNION ALL ".join(
-        f"SELECT %(period_{key})s AS period, %(start_{key})s AS start" for key in Period.values
-    )
-    referral_base = (
-        f"SELECT w.period, r.from_regency_id, r.to_regency_id, r.to_org_id, r.kind, r.status, "
-        f"CASE WHEN m.by_category = 1 THEN c.primary_category_id END AS category_id, "
+    return (
+        f"SELECT r.created_at, r.from_regency_id, r.to_regency_id, r.to_org_id, "
+        f"{sql.binary('r.kind')} AS kind, {sql.binary('r.status')} AS status, "
+        f"c.primary_category_id AS category_id, "
         f"CASE WHEN r.status = 'pending' THEN 1 ELSE 0 END AS pending, "
         f"CASE WHEN r.status = 'pending' AND (r.is_overdue = %(yes)s OR r.due_at < %(now)s) "
         f"THEN 1 ELSE 0 END AS overdue, "
@@ -225,9 +255,28 @@ def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
         f"CASE WHEN {decided} THEN {sql.hours_between('r.created_at', 'r.decided_at')} "
         f"END AS hours "
         f"FROM {t['referral']} r "
-        f"JOIN {t['case']} c ON c.id = r.case_id "
-        f"JOIN ({windows}) w ON r.created_at >= w.start "
-        f"CROSS JOIN (SELECT 1 AS by_category UNION ALL SELECT 0) m"
+        f"JOIN {t['case']} c ON c.id = r.case_id"
+    )
+
+
+def _statements(sql: _Dialect, *, referral_base: str | None = None) -> list[tuple[str, str, str]]:
+    """(name, summary table, INSERT ... SELECT) in the order they run: a later
+    statement may read what an earlier one wrote (CaseCount folds CaseFact).
+
+    The referral statements read `referral_base`, a table holding _referral_base's
+    rows (the rebuild's temporary table); without it each computes them itself, so
+    every statement stands alone over the live tables (what bench/run.py times as
+    the raw aggregate)."""
+    t = TABLES
+    age = _age_band("b.birth_date")
+    windows = " UNION ALL ".join(
+        f"SELECT {sql.binary(f'%(period_{key})s')} AS period, %(start_{key})s AS start"
+        for key in Period.values
+    )
+    source = referral_base or f"({_referral_base(sql)})"
+    # Each referral once per period window it was sent in.
+    referral_rows = (
+        f"SELECT w.period, b.* FROM {source} b JOIN ({windows}) w ON b.created_at >= w.start"
     )
     return [
         (
@@ -315,9 +364,8 @@ def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
             f"status, category_id, total, overdue_total, decided_total, on_time_total, "
             f"median_response_hours, computed_at) "
             + sql.grouped_with_median(
-                base=referral_base,
-                groups=["period", "from_regency_id", "to_regency_id", "kind", "status"]
-                + ["category_id"],
+                base=referral_rows,
+                groups=["period", "from_regency_id", "to_regency_id", "kind", "status"],
                 aggregates=["COUNT(*)", "SUM(overdue)", "SUM(decided)", "SUM(on_time)"],
                 value="hours",
             ),
@@ -329,8 +377,8 @@ def _statements(sql: _Dialect) -> list[tuple[str, str, str]]:
             f"received_total, pending_total, overdue_total, cancelled_total, decided_total, "
             f"on_time_total, median_response_hours, computed_at) "
             + sql.grouped_with_median(
-                base=referral_base,
-                groups=["period", "to_org_id", "to_regency_id", "category_id"],
+                base=referral_rows,
+                groups=["period", "to_org_id", "to_regency_id"],
                 aggregates=[
                     "COUNT(*)",
                     "SUM(pending)",
@@ -375,10 +423,11 @@ def _params(now: dt.datetime) -> dict[str, Any]:
 
 
 def source_signature() -> str:
-    """A cheap fingerprint of the live tables: changes whenever a row is written.
+    """A fingerprint of the live tables: changes whenever a row is written.
 
     Used by the inline (no worker) refresh to skip rebuilding for figures that
-    are already current, e.g. several hooks fired by one commit.
+    are already current, e.g. several hooks fired by one commit. It counts the
+    live tables (0.5–2 s at 1M beneficiaries), so only that refresh takes it.
     """
     t = TABLES
     parts = []
@@ -444,19 +493,17 @@ def rebuild(
     Returns None without doing anything when another rebuild holds the lock and
     `wait` is False (or it stayed taken `wait_seconds`): the caller decides whether
     to try again later. Also None when `only_if_changed` and the live tables are as
-    the last rebuild saw them.
+    the last rebuild saw them (the source signature, which costs a scan of the live
+    tables, is only taken then: a rebuild asked for by hand, by the beat or by the
+    debounced task just runs).
     """
     with rebuild_lock(wait=wait, wait_seconds=wait_seconds) as acquired:
         if not acquired:
             return None
-        if only_if_changed:
-            last = RebuildRun.objects.order_by("-pk").values_list("signature", flat=True).first()
-            if last is not None and last == source_signature():
-                return None
-        return _rebuild_locked(trigger)
+        return _rebuild_locked(trigger, only_if_changed=only_if_changed)
 
 
-def _rebuild_locked(trigger: str) -> RebuildResult:
+def _rebuild_locked(trigger: str, *, only_if_changed: bool) -> RebuildResult | None:
     sql = _Dialect(connection.vendor)
     outermost = not connection.in_atomic_block
     with transaction.atomic():
@@ -465,22 +512,40 @@ def _rebuild_locked(trigger: str) -> RebuildResult:
             if sql.postgres and outermost:
                 # Every table from one snapshot: the figures agree with each other.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            signature = ""
+            if only_if_changed:
+                # Taken in the snapshot the tables are built from, so it describes them.
+                signature = source_signature()
+                last = RebuildRun.objects.order_by("-pk").values_list("signature", flat=True)
+                if last.first() == signature:
+                    return None
             if sql.postgres:
-                # Group and sort in memory (the default 4MB spills to disk at ~100k cases).
+                # Group and sort in memory (the referral statements sort ~0.7M rows at
+                # 1M beneficiaries; the default 4MB spills them to disk).
                 cursor.execute("SET LOCAL work_mem = %s", [REBUILD_WORK_MEM])
             now = timezone.now()
             params = _params(now)
-            statements = _statements(sql)
-            for table in dict.fromkeys(table for _name, table, _sql in statements):
+            statements = _statements(sql, referral_base=REFERRAL_BASE_TABLE)
+            summary_tables = list(dict.fromkeys(table for _name, table, _sql in statements))
+            for table in summary_tables:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608  (table names are ours)
             row_counts: dict[str, int] = {}
             timings_ms: dict[str, int] = {"delete": _ms_since(started)}
+            step = time.monotonic()
+            _create_referral_base(cursor, sql, params)
+            timings_ms["referral_base"] = _ms_since(step)
             for name, _table, statement in statements:
                 step = time.monotonic()
                 cursor.execute(statement, params)
                 row_counts[name] = row_counts.get(name, 0) + max(cursor.rowcount, 0)
                 timings_ms[name] = timings_ms.get(name, 0) + _ms_since(step)
-        signature = source_signature()
+            cursor.execute(f"DROP TABLE {REFERRAL_BASE_TABLE}")
+            if sql.postgres:
+                # Fresh planner statistics with the new rows (autovacuum is not
+                # guaranteed to run, and lags behind a whole-table rewrite anyway).
+                step = time.monotonic()
+                cursor.execute(f"ANALYZE {', '.join(summary_tables)}")
+                timings_ms["analyze"] = _ms_since(step)
         duration_ms = _ms_since(started)
         run = RebuildRun.objects.create(
             trigger=trigger,
@@ -492,6 +557,8 @@ def _rebuild_locked(trigger: str) -> RebuildResult:
             signature=signature,
         )
         _prune_runs()
+    if sql.postgres and outermost:
+        _vacuum(summary_tables)
     return RebuildResult(
         run_id=run.pk,
         computed_at=now,
@@ -500,6 +567,28 @@ def _rebuild_locked(trigger: str) -> RebuildResult:
         trigger=trigger,
         timings_ms=timings_ms,
     )
+
+
+def _create_referral_base(cursor: Any, sql: _Dialect, params: dict[str, Any]) -> None:
+    """REFERRAL_BASE_TABLE for this rebuild (temporary: no other session sees it, no
+    WAL; on Postgres also dropped at commit should the rebuild fail before its DROP)."""
+    on_commit = " ON COMMIT DROP" if sql.postgres else ""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {REFERRAL_BASE_TABLE}{on_commit} AS {_referral_base(sql)}",
+        params,
+    )
+
+
+def _vacuum(tables: list[str]) -> None:
+    """Give back the space of the rows the rebuild deleted (outside any transaction,
+    after the commit): with autovacuum off or behind, every rebuild would otherwise
+    leave a whole copy of the summary tables as dead rows, which the next DELETE and
+    the dashboards' reads wade through."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {', '.join(tables)}")
+    except DatabaseError:  # never fail a rebuild that committed
+        logger.warning("could not vacuum the summary tables", exc_info=True)
 
 
 def _ms_since(started: float) -> int:
