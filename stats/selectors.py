@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DateField,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,6 +191,35 @@ def _hours(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+# Typed NULLs (CAST(NULL AS ...): Postgres takes a bare NULL for text) for the keys
+# a part of a union does not group by.
+NO_ID = Cast(Value(None), BigIntegerField())
+NO_TEXT = Cast(Value(None), CharField())
+NO_DATE = Cast(Value(None), DateField())
+
+
+def _part(queryset: QuerySet, part: str, keys: dict[str, Any], sums: dict[str, Any]) -> QuerySet:
+    """One grouped read of a union: SELECT part, keys, sums GROUP BY keys.
+
+    Every part of a union names the same keys and sums in the same order (a key it
+    does not group by is a typed NULL), so one query answers several blocks."""
+    return (
+        queryset.annotate(part=Value(part, output_field=CharField()), **keys)
+        .values("part", *keys)
+        .annotate(**sums)
+        .order_by()
+    )
+
+
+def _union(*parts: QuerySet) -> dict[str, list[dict[str, Any]]]:
+    """Run the parts as one UNION ALL query; rows by part."""
+    first, *rest = parts
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in first.union(*rest, all=True):
+        rows[row["part"]].append(row)
+    return rows
+
+
 class _Builder:
     """Reads the summary tables for one scope, period and category."""
 
@@ -284,10 +323,10 @@ class _Builder:
 
     def build(self) -> dict[str, Any]:
         cases = self._case_counts()
-        flows_by_area, flows_by_category = self._flows_in_period()
-        trend = self._trend()
-        referral_headline = self._referral_headline()
-        beneficiaries = self._beneficiaries()
+        flows_by_area, flows_by_category, trend = self._flows()
+        referrals = self._referral_rows()
+        people = self._people()
+        beneficiaries = self._beneficiaries(people["beneficiaries"])
         current = trend["rows"][-1]
         open_total = sum(v["open"] for v in cases["by_area"].values())
         headline = {
@@ -295,73 +334,146 @@ class _Builder:
             "new_this_month": current[1],
             "closed_this_month": current[2],
             "reopened_this_month": current[3],
-            "pending_referrals": referral_headline["pending"],
-            "overdue_referrals": referral_headline["overdue"],
+            "pending_referrals": referrals["pending"],
+            "overdue_referrals": referrals["overdue"],
             "beneficiaries": sum(row[-1] for row in beneficiaries["rows"]),
         }
         tables = [
             self._by_area_table(cases["by_area"], flows_by_area),
             self._by_category_table(cases["by_category"], flows_by_category),
             self._by_status_table(cases["by_status"]),
-            self._age_sex_table(),
+            self._age_sex_table(people["age_sex"]),
             trend,
             self._daily_table(),
             beneficiaries,
-            self._flow_table(),
-            self._referral_status_table(),
+            self._flow_table(referrals["flows"]),
+            self._referral_status_table(referrals["by_status"]),
             self._sla_table(),
             self._services_table(),
         ]
         return {"headline": headline, "tables": tables}
 
     def _case_counts(self) -> dict[str, Any]:
+        """One query: cases by area × status and by category × status."""
+        base = self._by_category(self._leveled(CaseCount.objects))
+        sums = {"n": Sum("total"), "high": Sum("high_priority_total")}
+        rows = _union(
+            _part(
+                base, "area", {"area": F(self.area_field), "cat": NO_ID, "st": F("status")}, sums
+            ),
+            _part(
+                base, "category", {"area": NO_ID, "cat": F("category_id"), "st": F("status")}, sums
+            ),
+        )
         by_area: dict[Any, dict[str, int]] = defaultdict(lambda: {"open": 0, "total": 0, "high": 0})
         by_status: dict[str, int] = defaultdict(int)
-        rows = (
-            self._by_category(self._leveled(CaseCount.objects))
-            .values(self.area_field, "status")
-            .annotate(n=Sum("total"), high=Sum("high_priority_total"))
-            .order_by()
-        )
-        for row in rows:
-            area = by_area[row[self.area_field]]
+        for row in rows["area"]:
+            area = by_area[row["area"]]
             area["total"] += row["n"]
-            by_status[row["status"]] += row["n"]
-            if row["status"] != CaseStatus.CLOSED:
+            by_status[row["st"]] += row["n"]
+            if row["st"] != CaseStatus.CLOSED:
                 area["open"] += row["n"]
                 area["high"] += row["high"]
         by_category: dict[int, dict[str, int]] = defaultdict(lambda: {"open": 0, "total": 0})
-        category_rows = (
-            self._by_category(self._leveled(CaseCount.objects))
-            .values("category_id", "status")
-            .annotate(n=Sum("total"))
-            .order_by()
-        )
-        for row in category_rows:
-            counts = by_category[row["category_id"]]
+        for row in rows["category"]:
+            counts = by_category[row["cat"]]
             counts["total"] += row["n"]
-            if row["status"] != CaseStatus.CLOSED:
+            if row["st"] != CaseStatus.CLOSED:
                 counts["open"] += row["n"]
         return {"by_area": by_area, "by_category": by_category, "by_status": by_status}
 
-    def _flows_in_period(self) -> tuple[dict[Any, dict[str, int]], dict[Any, dict[str, int]]]:
-        base = self._by_category(self._leveled(MonthlyCaseFlow.objects)).filter(
-            month__gte=self.period_start.date()
-        )
+    def _flows(self) -> tuple[dict[Any, dict[str, int]], dict[Any, dict[str, int]], dict[str, Any]]:
+        """One query: new/closed/reopened in the period by area and by category, and
+        per month over the last 12 months (the trend table)."""
+        localnow = timezone.localtime(self.now)
+        months = [
+            add_months(localnow, -offset).date() for offset in range(TREND_MONTHS - 1, -1, -1)
+        ]
+        base = self._by_category(self._leveled(MonthlyCaseFlow.objects))
+        in_period = base.filter(month__gte=self.period_start.date())
         sums = {
             "new": Sum("new_total"),
             "closed": Sum("closed_total"),
             "reopened": Sum("reopened_total"),
         }
-        by_area = {
-            row[self.area_field]: row
-            for row in base.values(self.area_field).annotate(**sums).order_by()
+        rows = _union(
+            _part(in_period, "area", {"key": F(self.area_field), "mon": NO_DATE}, sums),
+            _part(in_period, "category", {"key": F("category_id"), "mon": NO_DATE}, sums),
+            _part(
+                base.filter(month__gte=months[0]), "trend", {"key": NO_ID, "mon": F("month")}, sums
+            ),
+        )
+        by_area = {row["key"]: row for row in rows["area"]}
+        by_category = {row["key"]: row for row in rows["category"]}
+        found = {_as_date(row["mon"]): row for row in rows["trend"]}
+        trend_rows = []
+        for month in months:
+            row = found.get(month, {"new": 0, "closed": 0, "reopened": 0})
+            trend_rows.append([month.strftime("%Y-%m"), row["new"], row["closed"], row["reopened"]])
+        trend = _table(
+            "trend",
+            _("Tren bulanan (12 bulan terakhir)"),
+            [
+                ("month", _("Bulan")),
+                ("new", _("Baru")),
+                ("closed", _("Ditutup")),
+                ("reopened", _("Dibuka kembali")),
+            ],
+            trend_rows,
+        )
+        return by_area, by_category, trend
+
+    def _referral_rows(self) -> dict[str, Any]:
+        """One query: the flow matrix and referrals by status × kind (sent in the
+        period), and the pending and overdue ones now (the headline: every period)."""
+        in_period = self._referral_scope(
+            self._referral_category(ReferralFlow.objects.filter(period=self.period))
+        )
+        pending = self._referral_category(
+            ReferralFlow.objects.filter(period=Period.ALL, status=ReferralStatus.PENDING)
+        )
+        if self.scope.regency is not None:
+            pending = pending.filter(to_regency_id=self.scope.regency.pk)
+        sums = {"n": Sum("total"), "overdue": Sum("overdue_total")}
+        no_ends = {"origin": NO_ID, "end": NO_ID}
+        no_kinds = {"st": NO_TEXT, "kd": NO_TEXT}
+        rows = _union(
+            _part(
+                in_period,
+                "flow",
+                {"origin": F("from_regency_id"), "end": F("to_regency_id")} | no_kinds,
+                sums,
+            ),
+            _part(in_period, "status", no_ends | {"st": F("status"), "kd": F("kind")}, sums),
+            _part(pending, "pending", no_ends | no_kinds, sums),
+        )
+        headline = rows["pending"][0] if rows["pending"] else {}
+        return {
+            "flows": {(row["origin"], row["end"]): row["n"] for row in rows["flow"]},
+            "by_status": {(row["st"], row["kd"]): row for row in rows["status"]},
+            "pending": headline.get("n") or 0,
+            "overdue": headline.get("overdue") or 0,
         }
-        by_category = {
-            row["category_id"]: row
-            for row in base.values("category_id").annotate(**sums).order_by()
-        }
-        return by_area, by_category
+
+    def _people(self) -> dict[str, Any]:
+        """One query: open cases by age band × sex, registered beneficiaries by area × sex."""
+        ages = self._by_category(self._scoped(CaseAgeSex.objects))
+        persons = self._scoped(BeneficiaryFact.objects)
+        rows = _union(
+            _part(
+                ages,
+                "age_sex",
+                {"area": NO_ID, "band": F("age_band"), "sx": F("sex")},
+                {"n": Sum("open_total")},
+            ),
+            _part(
+                persons,
+                "beneficiaries",
+                {"area": F(self.area_field), "band": NO_TEXT, "sx": F("sex")},
+                {"n": Sum("total")},
+            ),
+        )
+        return rows
 
     def _by_area_table(
         self, cases: dict[Any, dict[str, int]], flows: dict[Any, dict[str, int]]
@@ -442,16 +554,10 @@ class _Builder:
             rows,
         )
 
-    def _age_sex_table(self) -> dict[str, Any]:
+    def _age_sex_table(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         counts: dict[tuple[str, str], int] = defaultdict(int)
-        rows = (
-            self._by_category(self._scoped(CaseAgeSex.objects))
-            .values("age_band", "sex")
-            .annotate(n=Sum("open_total"))
-            .order_by()
-        )
         for row in rows:
-            counts[(row["age_band"], row["sex"])] += row["n"]
+            counts[(row["band"], row["sx"])] += row["n"]
         table_rows = []
         for band, label in AgeBand.choices:
             male = counts[(band, Sex.MALE)]
@@ -467,38 +573,6 @@ class _Builder:
                 ("total", _("Jumlah")),
             ],
             table_rows,
-        )
-
-    def _trend(self) -> dict[str, Any]:
-        first = add_months(timezone.localtime(self.now), -(TREND_MONTHS - 1)).date()
-        months = [
-            add_months(timezone.localtime(self.now), -offset).date()
-            for offset in range(TREND_MONTHS - 1, -1, -1)
-        ]
-        found = {
-            row["month"]: row
-            for row in self._by_category(self._leveled(MonthlyCaseFlow.objects))
-            .filter(month__gte=first)
-            .values("month")
-            .annotate(
-                new=Sum("new_total"), closed=Sum("closed_total"), reopened=Sum("reopened_total")
-            )
-            .order_by()
-        }
-        rows = []
-        for month in months:
-            row = found.get(month, {"new": 0, "closed": 0, "reopened": 0})
-            rows.append([month.strftime("%Y-%m"), row["new"], row["closed"], row["reopened"]])
-        return _table(
-            "trend",
-            _("Tren bulanan (12 bulan terakhir)"),
-            [
-                ("month", _("Bulan")),
-                ("new", _("Baru")),
-                ("closed", _("Ditutup")),
-                ("reopened", _("Dibuka kembali")),
-            ],
-            rows,
         )
 
     def _daily_table(self) -> dict[str, Any]:
@@ -520,15 +594,10 @@ class _Builder:
             [[row["date"].isoformat(), row["open"] or 0, row["all"] or 0] for row in rows],
         )
 
-    def _beneficiaries(self) -> dict[str, Any]:
+    def _beneficiaries(self, found: list[dict[str, Any]]) -> dict[str, Any]:
         counts: dict[Any, dict[str, int]] = defaultdict(lambda: {"M": 0, "F": 0})
-        for row in (
-            self._scoped(BeneficiaryFact.objects)
-            .values(self.area_field, "sex")
-            .annotate(n=Sum("total"))
-            .order_by()
-        ):
-            counts[row[self.area_field]][row["sex"]] += row["n"]
+        for row in found:
+            counts[row["area"]][row["sx"]] += row["n"]
         rows = []
         for code, name, key in self._area_rows(dict(counts)):
             male, female = counts[key]["M"], counts[key]["F"]
@@ -547,19 +616,7 @@ class _Builder:
             rows,
         )
 
-    def _flow_rows(self) -> dict[tuple[int, int], int]:
-        rows = (
-            self._referral_scope(
-                self._referral_category(ReferralFlow.objects.filter(period=self.period))
-            )
-            .values("from_regency_id", "to_regency_id")
-            .annotate(n=Sum("total"))
-            .order_by()
-        )
-        return {(row["from_regency_id"], row["to_regency_id"]): row["n"] for row in rows}
-
-    def _flow_table(self) -> dict[str, Any]:
-        flows = self._flow_rows()
+    def _flow_table(self, flows: dict[tuple[int, int], int]) -> dict[str, Any]:
         if self.scope.regency is None:
             ends = [r for r in self.regions.values() if r["level"] == Level.REGENCY]
             known = {r["id"] for r in ends}
@@ -609,26 +666,9 @@ class _Builder:
             rows,
         )
 
-    def _referral_headline(self) -> dict[str, int]:
-        queryset = self._referral_category(
-            ReferralFlow.objects.filter(period=Period.ALL, status=ReferralStatus.PENDING)
-        )
-        if self.scope.regency is not None:
-            queryset = queryset.filter(to_regency_id=self.scope.regency.pk)
-        totals = queryset.aggregate(pending=Sum("total"), overdue=Sum("overdue_total"))
-        return {"pending": totals["pending"] or 0, "overdue": totals["overdue"] or 0}
-
-    def _referral_status_table(self) -> dict[str, Any]:
-        counts: dict[tuple[str, str], dict[str, int]] = {}
-        for row in (
-            self._referral_scope(
-                self._referral_category(ReferralFlow.objects.filter(period=self.period))
-            )
-            .values("status", "kind")
-            .annotate(n=Sum("total"), overdue=Sum("overdue_total"))
-            .order_by()
-        ):
-            counts[(row["status"], row["kind"])] = row
+    def _referral_status_table(
+        self, counts: dict[tuple[str, str], dict[str, Any]]
+    ) -> dict[str, Any]:
         rows = []
         for status, label in ReferralStatus.choices:
             per_kind = [counts.get((status, kind), {}).get("n", 0) for kind in ReferralKind.values]
@@ -721,6 +761,10 @@ class _Builder:
             ],
             rows,
         )
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def table_by_key(summary: dict[str, Any], key: str) -> dict[str, Any] | None:

@@ -17,7 +17,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -31,6 +33,7 @@ from stats.selectors import (
     latest_run_id,
     table_by_key,
 )
+from stats.templatetags.stats_tags import cell, is_number
 
 # table key → chart: type ("bar", "hbar", "line"), label column, value columns, stacked
 CHARTS: dict[str, tuple[str, str, list[str], bool]] = {
@@ -84,6 +87,22 @@ def _chart(table: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _row_html(cells: list[Any], link: str | None) -> SafeString:
+    """The <td>s of one table row. Built here rather than in the template: a page
+    has about a thousand cells, and a template tag per cell was a third of the time
+    the page took."""
+    parts = []
+    for index, value in enumerate(cells):
+        text = conditional_escape(cell(value))
+        if index == 1 and link:
+            parts.append(f'<td><a href="{conditional_escape(link)}">{text}</a></td>')
+        elif is_number(value):
+            parts.append(f'<td class="num">{text}</td>')
+        else:
+            parts.append(f"<td>{text}</td>")
+    return mark_safe("".join(parts))  # noqa: S308  (every value above is escaped)
+
+
 def _freshness(summary: dict[str, Any]) -> dict[str, Any] | None:
     run = summary["run"]
     if run is None:
@@ -123,7 +142,7 @@ def _render(request: HttpRequest, scope: Scope) -> HttpResponse:
                 "chart_id": f"chart-data-{table['key']}",
                 "wide": table["key"] in WIDE_TABLES,
                 "rows": [
-                    {"cells": row, "link": links[index] if links else None}
+                    _row_html(row, links[index] if links else None)
                     for index, row in enumerate(table["rows"])
                 ],
                 "csv": reverse(_export_name(scope), kwargs=_export_kwargs(scope, table, "csv"))
