@@ -620,6 +620,21 @@ def test_the_case_list_filters(client, alice, amir, listed, params, expected):
     assert shown == expected
 
 
+def test_the_case_list_search_finds_a_case_by_its_number_only(client, alice, listed):
+    siti, rudi = listed["siti"], listed["rudi"]
+    client.force_login(alice)
+    url = reverse("cases:case_list")
+
+    def found(q):
+        return {c.pk for c in client.get(url, {"q": q}).context["page"].rows}
+
+    assert found(siti.number) == {siti.pk}
+    assert found(" ".join(siti.number.replace("/", " / ").split())) == {siti.pk}
+    assert found(f"{siti.number}9") == set()
+    # A name never matches the number, nor a number the name.
+    assert found(rudi.number.split("/")[-1]) == set()
+
+
 def test_the_case_list_pages_without_counting(client, alice, orgs):
     for _ in range(27):
         CaseFactory(owner_org=orgs["samarinda"])
