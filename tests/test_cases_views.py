@@ -620,6 +620,32 @@ def test_the_case_list_filters(client, alice, amir, listed, params, expected):
     assert shown == expected
 
 
+def test_the_filter_form_lists_choices_by_name_and_keeps_the_chosen_ones(
+    client, alice, amir, listed
+):
+    from accounts.factories import UserFactory
+
+    UserFactory(
+        username="nur",
+        first_name="",
+        last_name="",
+        organization=alice.organization,
+        role="caseworker",
+    )
+    amir.last_name = "<Rahman>"
+    amir.save()
+    client.force_login(alice)
+    response = client.get(reverse("cases:case_list"), {"assigned_to": amir.pk, "status": "closed"})
+    form = response.text.split('role="search"')[1].split("</form>")[0]
+    assert f'<option value="{amir.pk}" selected>Amir &lt;Rahman&gt;</option>' in form
+    assert f'<option value="{alice.pk}">Alice</option>' in form
+    assert ">nur</option>" in form  # no name: the username, as User.__str__
+    assert '<option value="closed" selected>' in form
+    caseworkers = form.split('name="assigned_to"')[1].split("</select>")[0]
+    assert caseworkers.count(" selected") == 1
+    assert [c.pk for c in response.context["page"].rows] == [listed["rudi"].pk]
+
+
 def test_the_case_list_search_finds_a_case_by_its_number_only(client, alice, listed):
     siti, rudi = listed["siti"], listed["rudi"]
     client.force_login(alice)
@@ -635,17 +661,83 @@ def test_the_case_list_search_finds_a_case_by_its_number_only(client, alice, lis
     assert found(rudi.number.split("/")[-1]) == set()
 
 
-def test_the_case_list_pages_without_counting(client, alice, orgs):
-    for _ in range(27):
-        CaseFactory(owner_org=orgs["samarinda"])
+def _link(response, testid):
+    """The query string of a pager link of the page (None when there is none)."""
+    import html
+    import re
+
+    found = re.search(rf'href="\?([^"]*)" data-testid="{testid}"', response.text)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_the_case_list_pages_by_cursor_without_counting(client, alice, orgs):
+    now = timezone.now()
+    # 27 open cases, three of them opened at the same instant (ties broken by id),
+    # and one closed case the status filter leaves out.
+    cases = [
+        CaseFactory(owner_org=orgs["samarinda"], opened_at=now - dt.timedelta(hours=n // 3 * 3 + 1))
+        for n in range(27)
+    ]
+    CaseFactory(owner_org=orgs["samarinda"], status="closed", opened_at=now)
+    newest_first = sorted(cases, key=lambda c: (c.opened_at, c.pk), reverse=True)
     client.force_login(alice)
-    first = client.get(reverse("cases:case_list"), {"status": "open"})
-    assert first.context["page"].has_next
-    assert len(first.context["page"].rows) == 25
-    second = client.get(reverse("cases:case_list"), {"status": "open", "page": 2})
-    assert not second.context["page"].has_next
-    assert len(second.context["page"].rows) == 2
-    assert "status=open&amp;page=2" in first.text
+    url = reverse("cases:case_list")
+
+    first = client.get(url, {"status": "open"})
+    assert [c.pk for c in first.context["page"].rows] == [c.pk for c in newest_first[:25]]
+    assert first.context["page"].has_next and not first.context["page"].has_previous
+    assert _link(first, "previous-page") is None
+    following = _link(first, "next-page")
+    assert following.startswith("status=open&after=")  # the filters go along
+
+    second = client.get(f"{url}?{following}")
+    assert [c.pk for c in second.context["page"].rows] == [c.pk for c in newest_first[25:]]
+    assert not second.context["page"].has_next and second.context["page"].has_previous
+    assert _link(second, "next-page") is None
+    assert _link(second, "first-page") == "status=open"
+
+    back = client.get(f"{url}?{_link(second, 'previous-page')}")
+    assert [c.pk for c in back.context["page"].rows] == [c.pk for c in newest_first[:25]]
+    assert not back.context["page"].has_previous
+
+
+def test_a_case_list_page_of_many_goes_back_one_page_at_a_time(client, alice, orgs):
+    now = timezone.now()
+    cases = [
+        CaseFactory(owner_org=orgs["samarinda"], opened_at=now - dt.timedelta(minutes=n))
+        for n in range(60)
+    ]
+    client.force_login(alice)
+    url = reverse("cases:case_list")
+    second = client.get(f"{url}?{_link(client.get(url), 'next-page')}")
+    third = client.get(f"{url}?{_link(second, 'next-page')}")
+    assert [c.pk for c in third.context["page"].rows] == [c.pk for c in cases[50:]]
+    second = client.get(f"{url}?{_link(third, 'previous-page')}")
+    assert [c.pk for c in second.context["page"].rows] == [c.pk for c in cases[25:50]]
+    assert second.context["page"].has_previous and second.context["page"].has_next
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "after=bogus",
+        "after=2026-01-01T00:00:00Z",  # no id
+        "after=2026-01-01T00:00:00_5",  # no time zone
+        "after=2026-02-30T00:00:00Z_5",
+        "after=2026-01-01T00:00:00Z_99999999999999999999999",  # past a bigint
+        "after=2026-01-01T00:00:00Z_%C2%B2",  # a superscript 2
+        "after=0001-01-01T00:00:00%2B05:00_5",  # before year 1 in UTC
+        "before=9999-12-31T23:59:59-05:00_5",  # past year 9999 in UTC
+    ],
+)
+def test_an_unreadable_cursor_shows_the_first_page_and_says_so(
+    client, alice, samarinda_case, cursor
+):
+    client.force_login(alice)
+    response = client.get(f"{reverse('cases:case_list')}?{cursor}")
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["page"].rows] == [samarinda_case.pk]
+    assert 'data-testid="cursor-invalid"' in response.text
 
 
 # --- home pages --------------------------------------------------------------------
@@ -756,10 +848,12 @@ def test_odd_query_input_gets_an_answer_not_a_server_error(client, alice, query)
     assert response.status_code == 200
 
 
-def test_a_case_list_page_far_past_the_end_is_empty(client, alice, samarinda_case):
+def test_a_case_list_cursor_past_the_end_gives_an_empty_page(client, alice, samarinda_case):
     client.force_login(alice)
-    response = client.get(reverse("cases:case_list"), {"page": "99999999999999999999999"})
+    response = client.get(reverse("cases:case_list"), {"after": "1900-01-01T00:00:00Z_1"})
     assert response.context["page"].rows == []
+    assert 'data-testid="cursor-invalid"' not in response.text
+    assert _link(response, "first-page") == ""
 
 
 def test_extreme_opening_dates_still_filter(client, alice, samarinda_case):
