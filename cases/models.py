@@ -186,6 +186,9 @@ class Beneficiary(models.Model):
         indexes = [
             models.Index(fields=["regency", "birth_date"], name="benef_regency_birth_idx"),
             models.Index(fields=["registered_by_org", "-created_at"], name="benef_org_created_idx"),
+            # The person list, newest first: walked and filtered by visibility (2.6 s -> 2 ms
+            # for a caseworker at 1M beneficiaries, where the sort read every visible row).
+            models.Index(fields=["-created_at", "-id"], name="benef_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -62,3 +62,19 @@ def test_the_name_search_as_django_writes_it_uses_the_upper_trigram_index():
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert "benef_name_upper_trgm_idx" in plan
+
+
+@pytest.mark.postgres
+def test_the_person_list_newest_first_can_walk_an_index(alice):
+    # The person list of a caseworker sorted every visible person (2.6 s at 1M);
+    # walking (created_at, id) and checking visibility row by row takes 2 ms.
+    from django.db import transaction
+
+    queryset = Beneficiary.objects.visible_to(alice).order_by("-created_at", "-pk")[:26]
+    sql, params = queryset.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "benef_created_idx" in plan
