@@ -538,9 +538,12 @@ def referral_accept(
     assignee = None
     _check_may(actor, referral, Action.ACCEPT)
     # Locked: a status move by the sending office (e.g. a closure request) running
-    # now is waited for, so the check below sees its result.
+    # now is waited for, so the check below sees its result. FOR NO KEY UPDATE, not
+    # FOR UPDATE: a concurrent decline inserts a timeline row referencing the case
+    # (a KEY SHARE lock); FOR UPDATE would block it while we wait for its referral
+    # row, a deadlock. NO KEY UPDATE still serializes against other case updates.
     case = (
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",), no_key=True)
         .only("status", "owner_org_id")
         .get(pk=referral.case_id)
     )
