@@ -438,7 +438,12 @@ class RiskLevel(models.TextChoices):
 
 class Assessment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
-    needs = models.JSONField(_("kebutuhan"), default=list, help_text=_("Kode dari daftar Need."))
+    needs = models.JSONField(
+        _("kebutuhan"),
+        default=list,
+        blank=True,
+        help_text=_("Kebutuhan yang ditemukan; boleh kosong bila tidak ada."),
+    )
     risk_level = models.CharField(_("tingkat risiko"), max_length=10, choices=RiskLevel.choices)
     notes = models.TextField(_("catatan"), blank=True)
     assessed_by = models.ForeignKey(

@@ -767,3 +767,12 @@ def test_a_read_only_user_cannot_upload(prov, samarinda_case, media):
         services.attachment_add(
             actor=prov, case=samarinda_case, uploaded_file=SimpleUploadedFile("a.pdf", PDF)
         )
+
+
+def test_an_assessment_may_find_no_needs(orgs, alice):
+    from cases.factories import CaseFactory
+    from cases.services import assessment_record
+
+    case = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)
+    assessment = assessment_record(actor=alice, case=case, needs=[], risk_level="low")
+    assert assessment.needs == []
