@@ -48,11 +48,14 @@ class AreaLevel(models.TextChoices):
 
 
 def _fk(to: type[models.Model], verbose_name: Any, *, null: bool = False) -> models.ForeignKey:
+    # No index per foreign key: the dashboards read through the composite indexes in
+    # Meta, and every index is written again for every row of every rebuild.
     return models.ForeignKey(
         to,
         verbose_name=verbose_name,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
         null=null,
         blank=null,
@@ -81,10 +84,8 @@ class CaseFact(models.Model):
     class Meta:
         verbose_name = _("rekap kasus")
         verbose_name_plural = _("rekap kasus")
-        indexes = [
-            models.Index(fields=["regency", "status"], name="stats_case_regency_idx"),
-            models.Index(fields=["category", "status"], name="stats_case_category_idx"),
-        ]
+        # No index: the rebuild reads the cube whole to fold it into CaseCount and
+        # CaseAgeSex; nothing else reads it.
 
     def __str__(self) -> str:
         return f"{self.regency_id}/{self.category_id}/{self.status}: {self.total}"
