@@ -255,6 +255,12 @@ CASE_DISTRICT = "CASE WHEN d.parent_id = c.regency_id THEN c.district_id END"
 HIGH_PRIORITY_SUM = "SUM(CASE WHEN priority IN ('high', 'urgent') THEN total ELSE 0 END)"
 
 
+# Statements over the large live tables, which the rebuild runs through a parallel
+# CREATE TABLE AS on Postgres (see _insert_in_parallel); the referral statements read
+# the temporary table (never scanned in parallel), the others the small summaries.
+PARALLEL_STEPS = frozenset({"case_fact", "beneficiary_fact", "monthly_flow", "service_fact"})
+SCRATCH_TABLE = "stats_rebuild_scratch"
+
 # The temporary table both referral statements read in a rebuild (see _referral_base).
 REFERRAL_BASE_TABLE = "stats_referral_base"
 KINDS: list[str] = list(ReferralKind.values)
@@ -390,7 +396,7 @@ def _statements(sql: _Dialect, *, referral_base: str | None = None) -> list[tupl
             f") flows GROUP BY month, regency_id, district_id, category_id",
         ),
         (
-            "monthly_flow",
+            "monthly_flow_regency",
             t["monthly_flow"],
             f"INSERT INTO {t['monthly_flow']} (level, month, regency_id, district_id, "
             f"category_id, new_total, closed_total, reopened_total, computed_at) "
@@ -577,8 +583,12 @@ def _rebuild_locked(trigger: str, *, only_if_changed: bool) -> RebuildResult | N
             timings_ms["referral_base"] = _ms_since(step)
             for name, _table, statement in statements:
                 step = time.monotonic()
-                cursor.execute(statement, params)
-                row_counts[name] = row_counts.get(name, 0) + max(cursor.rowcount, 0)
+                if sql.postgres and name in PARALLEL_STEPS:
+                    written = _insert_in_parallel(cursor, statement, params)
+                else:
+                    cursor.execute(statement, params)
+                    written = cursor.rowcount
+                row_counts[name] = row_counts.get(name, 0) + max(written, 0)
                 timings_ms[name] = timings_ms.get(name, 0) + _ms_since(step)
             cursor.execute(f"DROP TABLE {REFERRAL_BASE_TABLE}")
             if sql.postgres:
@@ -618,6 +628,23 @@ def _create_referral_base(cursor: Any, sql: _Dialect, params: dict[str, Any]) ->
         f"CREATE TEMPORARY TABLE {REFERRAL_BASE_TABLE}{on_commit} AS {_referral_base(sql)}",
         params,
     )
+
+
+def _insert_in_parallel(cursor: Any, statement: str, params: dict[str, Any]) -> int:
+    """Run `statement` (INSERT INTO table (columns) SELECT ...) so that its SELECT may
+    use parallel workers: Postgres never plans an INSERT ... SELECT in parallel, but
+    does a CREATE TABLE ... AS. The rows go through an unlogged scratch table made
+    and dropped in the rebuild's transaction (so never seen by anyone else). The
+    SELECT must give every column a type (no bare NULL)."""
+    match = re.fullmatch(r"(INSERT INTO \S+ (\([^)]*\)))\s*(SELECT .*)", statement, re.DOTALL)
+    if match is None:
+        raise ValueError(f"not an INSERT ... SELECT: {statement[:80]}")
+    insert, columns, select = match.groups()
+    cursor.execute(f"CREATE UNLOGGED TABLE {SCRATCH_TABLE} {columns} AS {select}", params)
+    cursor.execute(f"{insert} SELECT * FROM {SCRATCH_TABLE}")  # noqa: S608
+    written = int(cursor.rowcount)
+    cursor.execute(f"DROP TABLE {SCRATCH_TABLE}")
+    return written
 
 
 def _vacuum(tables: list[str]) -> None:
