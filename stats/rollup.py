@@ -54,6 +54,7 @@ from stats.models import (
     CaseAgeSex,
     CaseCount,
     CaseFact,
+    CaseFlowPeriod,
     DailySnapshot,
     MonthlyCaseFlow,
     Period,
@@ -87,6 +88,7 @@ TABLES: dict[str, str] = {
     "case_age_sex": CaseAgeSex._meta.db_table,
     "beneficiary_fact": BeneficiaryFact._meta.db_table,
     "monthly_flow": MonthlyCaseFlow._meta.db_table,
+    "flow_period": CaseFlowPeriod._meta.db_table,
     "referral_flow": ReferralFlow._meta.db_table,
     "referral_org": ReferralOrgStat._meta.db_table,
     "service_fact": ServiceFact._meta.db_table,
@@ -316,6 +318,10 @@ def _statements(sql: _Dialect, *, referral_base: str | None = None) -> list[tupl
     windows = " UNION ALL ".join(
         f"SELECT {i} AS period, %(start_{key})s AS start" for i, key in enumerate(Period.values, 1)
     )
+    month_windows = " UNION ALL ".join(
+        f"SELECT %(period_{key})s AS period, %(first_month_{key})s AS first_month"
+        for key in Period.values
+    )
     source = referral_base or f"({_referral_base(sql)})"
     # Each referral once per period window it was sent in (the period encoded too).
     referral_rows = (
@@ -405,6 +411,16 @@ def _statements(sql: _Dialect, *, referral_base: str | None = None) -> list[tupl
             f"WHERE level = 'district' GROUP BY month, regency_id, category_id",
         ),
         (
+            "case_flow_period",
+            t["flow_period"],
+            f"INSERT INTO {t['flow_period']} (period, level, regency_id, district_id, "
+            f"category_id, new_total, closed_total, reopened_total, computed_at) "
+            f"SELECT w.period, f.level, f.regency_id, f.district_id, f.category_id, "
+            f"SUM(f.new_total), SUM(f.closed_total), SUM(f.reopened_total), %(now)s "
+            f"FROM {t['monthly_flow']} f JOIN ({month_windows}) w ON f.month >= w.first_month "
+            f"GROUP BY w.period, f.level, f.regency_id, f.district_id, f.category_id",
+        ),
+        (
             "referral_flow",
             t["referral_flow"],
             f"INSERT INTO {t['referral_flow']} (period, from_regency_id, to_regency_id, kind, "
@@ -466,6 +482,7 @@ def _params(now: dt.datetime) -> dict[str, Any]:
     for key, start in period_starts(now).items():
         params[f"period_{key}"] = str(key)
         params[f"start_{key}"] = ops.adapt_datetimefield_value(start)
+        params[f"first_month_{key}"] = ops.adapt_datefield_value(start.date())
     return params
 
 

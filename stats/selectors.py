@@ -43,6 +43,7 @@ from stats.models import (
     BeneficiaryFact,
     CaseAgeSex,
     CaseCount,
+    CaseFlowPeriod,
     DailySnapshot,
     MonthlyCaseFlow,
     Period,
@@ -389,8 +390,13 @@ class _Builder:
         months = [
             add_months(localnow, -offset).date() for offset in range(TREND_MONTHS - 1, -1, -1)
         ]
-        base = self._by_category(self._leveled(MonthlyCaseFlow.objects))
-        in_period = base.filter(month__gte=self.period_start.date())
+        in_period = self._by_category(
+            self._leveled(CaseFlowPeriod.objects.filter(period=self.period))
+        )
+        # Per month: the regency rows (on a regency page, its own: its kecamatan summed).
+        monthly = self._by_category(
+            self._scoped(MonthlyCaseFlow.objects.filter(level=AreaLevel.REGENCY))
+        ).filter(month__gte=months[0])
         sums = {
             "new": Sum("new_total"),
             "closed": Sum("closed_total"),
@@ -399,9 +405,7 @@ class _Builder:
         rows = _union(
             _part(in_period, "area", {"key": F(self.area_field), "mon": NO_DATE}, sums),
             _part(in_period, "category", {"key": F("category_id"), "mon": NO_DATE}, sums),
-            _part(
-                base.filter(month__gte=months[0]), "trend", {"key": NO_ID, "mon": F("month")}, sums
-            ),
+            _part(monthly, "trend", {"key": NO_ID, "mon": F("month")}, sums),
         )
         by_area = {row["key"]: row for row in rows["area"]}
         by_category = {row["key"]: row for row in rows["category"]}

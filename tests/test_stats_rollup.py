@@ -19,6 +19,7 @@ from stats.models import (
     CaseAgeSex,
     CaseCount,
     CaseFact,
+    CaseFlowPeriod,
     DailySnapshot,
     MonthlyCaseFlow,
     Period,
@@ -213,6 +214,30 @@ def test_monthly_flow_equals_a_direct_count(data):
         for index, count in enumerate(counts):
             per_regency[(month, regency, None, category)][index] += count
     assert rolled("regency") == {key: tuple(counts) for key, counts in per_regency.items()}
+
+
+def test_flows_per_period_equal_a_direct_count(data):
+    """CaseFlowPeriod: the monthly counts of each period's months, per kecamatan and
+    per kabupaten/kota."""
+    expected = defaultdict(lambda: [0, 0, 0])
+    for (month, regency, district, category), counts in direct_monthly_flow().items():
+        for period, start in period_starts(data["now"]).items():
+            if month < start.date():
+                continue
+            for level, area in (("district", district), ("regency", None)):
+                row = expected[(str(period), level, regency, area, category)]
+                for index, count in enumerate(counts):
+                    row[index] += count
+    rolled = {
+        (f.period, f.level, f.regency_id, f.district_id, f.category_id): [
+            f.new_total,
+            f.closed_total,
+            f.reopened_total,
+        ]
+        for f in CaseFlowPeriod.objects.all()
+    }
+    assert rolled == dict(expected)
+    assert {key[0] for key in rolled} == set(Period.values)
 
 
 def test_the_dashboard_case_counts_fold_the_cube_exactly(data):
