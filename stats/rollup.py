@@ -15,7 +15,9 @@ How it works:
 - The rows both referral statements count (each referral with its case's
   category) are built once per rebuild into a temporary table; the median's two
   row sets (per category and for all categories) come from one sort with
-  GROUPING SETS on Postgres.
+  GROUPING SETS on Postgres, on integer keys (period, kind and status encoded).
+- On Postgres the statements over the large live tables run their SELECT through
+  a parallel CREATE TABLE AS (an INSERT ... SELECT never gets parallel workers).
 - On Postgres the summary tables are ANALYZEd before the commit and VACUUMed
   after it: the DELETE leaves a whole copy of them as dead rows, which autovacuum
   (when it runs at all) reclaims late.
