@@ -43,3 +43,18 @@ class IdleTimeoutMiddleware:
                 # Write at most every 30 s so most requests do not touch the session table.
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
+
+
+class IndonesianByDefaultMiddleware:
+    """Pages are in Bahasa Indonesia unless the user chose English with the language
+    switch (Django's language cookie). Office browsers often send `en-US` in
+    Accept-Language; that alone must not switch the interface. The API keeps
+    Accept-Language negotiation (integrations ask for their language explicitly)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -150,3 +150,12 @@ def test_background_polls_do_not_keep_a_session_alive(client, alice, settings):
     assert response.status_code == 204
     assert response["HX-Redirect"] == reverse("accounts:login")
     assert client.get("/").status_code == 302  # logged out
+
+
+def test_pages_stay_indonesian_for_an_english_browser_until_english_is_chosen(client, alice):
+    client.login(username="alice", password=TEST_PASSWORD)
+    html = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="id">' in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="en">' in html
