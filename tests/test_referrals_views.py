@@ -691,3 +691,12 @@ def test_the_administrator_publishes_an_offer_in_the_admin(client, orgs, regions
     offer = ServiceOffer.objects.get(name="Poli jiwa RSUD")
     assert (offer.organization, offer.capacity_free) == (orgs["rsud"], 4)
     assert client.get("/admin/referrals/serviceoffer/?q=RSUD").status_code == 200
+
+
+def test_an_offer_without_a_capacity_limit_has_no_capacity_form(client, agnes, offers):
+    """Its row used to show "0" in the input: saving it would have marked the clinic full."""
+    client_for(client, agnes)
+    html = client.get(reverse("referrals:directory")).text
+    clinic = offers["clinic"]
+    assert "tanpa batas kapasitas" in html
+    assert reverse("referrals:offer_capacity", args=[clinic.pk]) not in html
