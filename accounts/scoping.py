@@ -90,21 +90,36 @@ def owned_q(user: Any, *, org_field: str, regency_field: str | None = None) -> Q
     return Q(pk__in=[])
 
 
-def may_see_owner(user: Any, organization: Any) -> bool:
-    """True when an object owned by `organization` is within the user's reach."""
+def may_see_owned(user: Any, *, organization_id: int, regency_id: int) -> bool:
+    """True when an object owned by that organization, whose kabupaten/kota is
+    `regency_id` (objects store it denormalized), is within the user's reach."""
     scope = scope_of(user)
     if scope.reach is Reach.PROVINCE:
         return True
     if scope.reach is Reach.REGENCY:
-        return organization.region_id == scope.regency_id
+        return regency_id == scope.regency_id
     if scope.reach is Reach.ORGANIZATION:
-        return organization.pk == scope.organization_id
+        return organization_id == scope.organization_id
     return False
+
+
+def may_change_owned(user: Any, *, organization_id: int, regency_id: int) -> bool:
+    """True when the user may change an object so owned."""
+    return scope_of(user).can_write and may_see_owned(
+        user, organization_id=organization_id, regency_id=regency_id
+    )
+
+
+def may_see_owner(user: Any, organization: Any) -> bool:
+    """True when an object owned by `organization` is within the user's reach."""
+    return may_see_owned(user, organization_id=organization.pk, regency_id=organization.region_id)
 
 
 def may_change_owner(user: Any, organization: Any) -> bool:
     """True when the user may change objects owned by `organization`."""
-    return scope_of(user).can_write and may_see_owner(user, organization)
+    return may_change_owned(
+        user, organization_id=organization.pk, regency_id=organization.region_id
+    )
 
 
 def is_office_supervisor_of(user: Any, organization: Any) -> bool:

@@ -16,7 +16,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Role, User
-from accounts.scoping import Reach, is_office_supervisor_of, may_see_owner, owned_q, scope_of
+from accounts.scoping import (
+    Reach,
+    is_office_supervisor_of,
+    may_change_owned,
+    may_see_owner,
+    owned_q,
+    scope_of,
+)
 from cases.models import (
     ACTIVE_STATUSES,
     SNAPSHOT_FIELDS,
@@ -58,14 +65,8 @@ def get_case_for_user(user: Any, pk: int, *, write: bool = False) -> Case:
 
 
 def may_write_case(user: Any, case: Case) -> bool:
-    scope = scope_of(user)
-    if not scope.can_write:
-        return False
-    if scope.reach is Reach.ORGANIZATION:
-        return case.owner_org_id == scope.organization_id
-    if scope.reach is Reach.REGENCY:
-        return case.regency_id == scope.regency_id
-    return False
+    """The scoping rule on the case's owner, read from its own columns (no join)."""
+    return may_change_owned(user, organization_id=case.owner_org_id, regency_id=case.regency_id)
 
 
 def may_approve_case(user: Any, case: Case) -> bool:
@@ -86,14 +87,13 @@ def get_beneficiary_for_user(user: Any, pk: int) -> Beneficiary:
 
 def may_write_beneficiary(user: Any, beneficiary: Beneficiary) -> bool:
     """Registered by an office the user writes for, or with a case the user may change."""
-    scope = scope_of(user)
-    if not scope.can_write:
+    if not scope_of(user).can_write:
         return False
-    if scope.reach is Reach.ORGANIZATION and beneficiary.registered_by_org_id == (
-        scope.organization_id
+    if may_change_owned(
+        user,
+        organization_id=beneficiary.registered_by_org_id,
+        regency_id=beneficiary.registered_regency_id,
     ):
-        return True
-    if scope.reach is Reach.REGENCY and beneficiary.registered_regency_id == scope.regency_id:
         return True
     return Case.objects.writable_by(user).filter(beneficiary=beneficiary).exists()
 
