@@ -7,8 +7,9 @@ import pytest
 
 from api.models import DeliveryStatus, WebhookDelivery
 from api.services import webhook_endpoint_create
-from api.testing import WebhookReceiver, celery_worker_process, key_admin
+from api.testing import WebhookReceiver, key_admin
 from cases.factories import CaseFactory
+from pmks.testing import celery_worker_process
 from referrals.testing import send
 
 pytestmark = [

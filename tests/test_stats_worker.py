@@ -5,22 +5,18 @@ These start real processes against the test database (pytest-django's
 test_<name>), so they commit (transaction=True) and need Postgres and Redis.
 """
 
-import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
 from cases.factories import BeneficiaryFactory
 from cases.models import Case, PmksCategory
-from pmks.celery import app as celery_app
+from pmks.testing import ROOT, celery_worker_process, env_for_test_database
 from stats import tasks
 from stats.factories import make_case
 from stats.models import CaseFact, RebuildRun
@@ -32,97 +28,26 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def test_database_env(**extra: str) -> dict[str, str]:
-    """Environment for a process that works on this test run's database and Redis."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "REDIS_URL": settings.REDIS_URL,
-        "SECRET_KEY": "test-only-not-secret",
-        "DEBUG": "False",
-        **extra,
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return env
-
-
-test_database_env.__test__ = False  # a helper, not a test
-
-
-class Worker:
-    """`celery -A pmks worker` in a subprocess, its output kept for failure reports."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.lines: list[str] = []
-        self.ready = threading.Event()
-        self.process = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "pmks",
-                "worker",
-                "-l",
-                "info",
-                "--pool",
-                "solo",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-Q",
-                settings.CELERY_TASK_DEFAULT_QUEUE,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
-            if " ready." in line:
-                self.ready.set()
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    @property
-    def log(self) -> str:
-        return "".join(self.lines[-40:])
-
-
 @pytest.fixture
 def worker(settings):
+    """A real worker that refreshes the dashboards 1 s after a change; yields its
+    output lines."""
     settings.STATS_REFRESH_DEBOUNCE_SECONDS = 1
     cache.delete_many([tasks.SCHEDULED_KEY, CACHE_LOCK_KEY])
-    celery_app.control.purge()  # nothing left over from other tests
-    running = Worker(test_database_env(STATS_REFRESH_DEBOUNCE_SECONDS="1"))
-    assert running.ready.wait(60), running.log
-    yield running
-    running.stop()
-    celery_app.control.purge()
+    with celery_worker_process(STATS_REFRESH_DEBOUNCE_SECONDS="1") as lines:
+        yield lines
     cache.delete_many([tasks.SCHEDULED_KEY, CACHE_LOCK_KEY])
+
+
+def log(lines: list[str]) -> str:
+    """The worker's last lines, for a failure report."""
+    return "".join(lines[-40:])
 
 
 def open_cases_on_dashboard(client) -> int:
@@ -163,16 +88,16 @@ def test_a_case_opened_through_the_web_reaches_the_dashboard_within_seconds(
     assert Case.objects.count() == 1
     delay = wait_for(lambda: open_cases_on_dashboard(dashboard) == 1)
     record_property("change_to_dashboard_seconds", round(delay, 2))
-    assert delay < 10, worker.log
+    assert delay < 10, log(worker)
     runs = RebuildRun.objects.filter(trigger="change").count()
-    assert runs == 1, worker.log
+    assert runs == 1, log(worker)
 
     # A burst of changes inside the debounce window: one more rebuild, not three.
     for _ in range(3):
         open_case_through_the_web(client, orgs)
     wait_for(lambda: open_cases_on_dashboard(dashboard) == 4)
     time.sleep(1.5)  # anything else queued would have run by now
-    assert RebuildRun.objects.filter(trigger="change").count() == runs + 1, worker.log
+    assert RebuildRun.objects.filter(trigger="change").count() == runs + 1, log(worker)
 
 
 def test_a_rebuild_killed_halfway_leaves_the_old_figures(orgs):
@@ -191,7 +116,7 @@ def test_a_rebuild_killed_halfway_leaves_the_old_figures(orgs):
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "manage.py", "rebuild_stats"],
         cwd=ROOT,
-        env=test_database_env(),
+        env=env_for_test_database(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
