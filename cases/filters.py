@@ -14,7 +14,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
@@ -86,16 +86,17 @@ class FastSelect(forms.Select):
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
         selected = set(self.format_value(value))
-        options = "".join(
-            format_html(
-                '<option value="{}"{}>{}</option>',
-                option,
-                mark_safe(" selected") if option in selected else "",
-                label,
-            )
-            for option, label in ((str("" if v is None else v), label) for v, label in choices)
+        # Each value and label escaped as format_html would, without its per-call
+        # cost (about 1 ms a page for the ~190 options of a large office).
+        options = []
+        for choice, label in choices:
+            option = "" if choice is None else str(choice)
+            mark = " selected" if option in selected else ""
+            value_html, label_html = conditional_escape(option), conditional_escape(label)
+            options.append(f'<option value="{value_html}"{mark}>{label_html}</option>')
+        return format_html(
+            "<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options))
         )
-        return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe(options))
 
 
 class ValuesChoiceIterator(ModelChoiceIterator):
@@ -208,12 +209,27 @@ class CaseFilter(django_filters.FilterSet):
         self.filters["district"].queryset = visible_districts(user)
         self.filters["assigned_to"].queryset = visible_caseworkers(user)
 
+    def filters_present_state(self) -> bool:
+        """True when a filter asks about a case's present state (status, category,
+        caseworker...): an office that handed a case over may not learn those."""
+        if not self.is_bound or not self.is_valid():
+            return False
+        return any(self.form.cleaned_data.get(name) not in (None, "") for name in STATE_FILTERS)
+
     def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
         # A filter on a case's present state would tell an office that handed a case
         # over what became of it; such filters cover the cases owned in reach only.
         if any(self.form.cleaned_data.get(name) not in (None, "") for name in STATE_FILTERS):
             queryset = queryset & Case.objects.owned_in_reach_of(self.user)
         return super().filter_queryset(queryset)
+
+    def apply(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        """`queryset` filtered as `.qs` filters the one given at construction
+        (nothing when unbound; an invalid field is left out, its error shown)."""
+        if not self.is_bound:
+            return queryset
+        self.errors  # noqa: B018 -- validates the form, as .qs does
+        return self.filter_queryset(queryset)
 
     def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         # One column per kind of input: an OR across cases_case and cases_beneficiary

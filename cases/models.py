@@ -357,6 +357,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["owner_org", "status", "-opened_at"], name="case_org_status_idx"),
             models.Index(fields=["owner_org", "-opened_at", "-id"], name="case_org_opened_idx"),
+            models.Index(fields=["regency", "-opened_at", "-id"], name="case_regency_opened_idx"),
             models.Index(
                 fields=["regency", "status", "-opened_at"], name="case_regency_status_idx"
             ),
@@ -409,14 +410,35 @@ class CaseFormerOwner(models.Model):
     # The case's own fields as they were at the transfer (SNAPSHOT_FIELDS):
     # the former owner's view of the case. NULL on rows written without one.
     snapshot = models.JSONField(null=True, blank=True, editable=False)
+    # Copies, filled by save(): the organization's kabupaten/kota and the case's
+    # opening time (neither changes). With them the case list walks an office's or a
+    # regency's formerly owned cases newest first from an index, as it walks the
+    # owned ones (cases.selectors.case_list_page; docs/PERFORMANCE.md, C6).
+    regency = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    case_opened_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("pemilik sebelumnya")
         verbose_name_plural = _("pemilik sebelumnya")
-        indexes = [models.Index(fields=["organization", "case"], name="former_owner_org_idx")]
+        indexes = [
+            models.Index(fields=["organization", "case"], name="former_owner_org_idx"),
+            models.Index(
+                fields=["organization", "-case_opened_at", "-case"], name="former_org_opened_idx"
+            ),
+            models.Index(
+                fields=["regency", "-case_opened_at", "-case"], name="former_regency_opened_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization} (s.d. {self.until:%Y-%m-%d})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.regency_id is None:
+            self.regency_id = self.organization.region_id
+        if self.case_opened_at is None:
+            self.case_opened_at = self.case.opened_at
+        super().save(*args, **kwargs)
 
 
 class Need(models.TextChoices):

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import heapq
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -149,9 +151,10 @@ def paginate(queryset: QuerySet[Any], page: Any, *, size: int = 25) -> Page:
 
 # --- keyset pages of the case list -------------------------------------------------
 
-# The columns the case list shows (rows of `case_list_rows`): the case, the person's
-# name, the category and kecamatan names, the caseworker's name, and the owning
-# office's id and kabupaten/kota (which tell a transferred-away row).
+# The columns the case list shows: the case, the person's name, the category and
+# kecamatan names, the caseworker's name. A row the user's office handed over to
+# another kabupaten/kota shows only what the office knew of it: number, person,
+# category, kecamatan and opening date (templates/cases/case_list.html).
 CASE_LIST_COLUMNS = (
     "number",
     "status",
@@ -163,13 +166,23 @@ CASE_LIST_COLUMNS = (
     "assigned_to__first_name",
     "assigned_to__last_name",
     "assigned_to__username",
-    "owner_org__region",
 )
-CASE_LIST_RELATED = ("beneficiary", "primary_category", "assigned_to", "district", "owner_org")
+CASE_LIST_RELATED = ("beneficiary", "primary_category", "assigned_to", "district")
+HANDED_OVER_COLUMNS = (
+    "number",
+    "opened_at",
+    "beneficiary__full_name",
+    "primary_category__name",
+    "district__name",
+)
+HANDED_OVER_RELATED = ("beneficiary", "primary_category", "district")
 
 
-def case_list_rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """Only the columns the case list shows (5 kB a row otherwise, at every depth)."""
+def case_list_rows(queryset: QuerySet[Case], *, handed_over: bool = False) -> QuerySet[Case]:
+    """Only the columns the case list shows (5 kB a row otherwise, at every depth),
+    and only the tables they come from: each join costs PostgreSQL planning time."""
+    if handed_over:
+        return queryset.select_related(*HANDED_OVER_RELATED).only(*HANDED_OVER_COLUMNS)
     return queryset.select_related(*CASE_LIST_RELATED).only(*CASE_LIST_COLUMNS)
 
 
@@ -216,43 +229,131 @@ def parse_case_cursor(value: str) -> tuple[dt.datetime, int] | None:
         return None
 
 
+@dataclass(frozen=True)
+class CaseWalk:
+    """Cases read newest first by (`stamp`, id) from an index. `joined` holds the
+    conditions on the table `stamp` belongs to, when that is not cases_case: they
+    go into the same filter() call as the bounds on `stamp`, so that Django joins
+    that table once (a second filter() call on a multi-valued relation would join
+    it again). The case's own `opened_at` equals `stamp` on every row."""
+
+    queryset: QuerySet[Case]
+    stamp: str = "opened_at"
+    joined: Q = field(default_factory=Q)
+    # Rows the user sees only as a former owner: the list shows them as moved.
+    transferred_away: bool = False
+
+    def rows(
+        self,
+        *,
+        newest_first: bool,
+        start: tuple[dt.datetime, int] | None,
+        horizon: dt.datetime | None,
+        limit: int,
+    ) -> list[Case]:
+        """Up to `limit` rows past the row at `start` (exclusive), not beyond the
+        time `horizon` (inclusive)."""
+        towards, away = ("lte", "gte") if newest_first else ("gte", "lte")
+        where = self.joined
+        rows = self.queryset
+        if start is not None:
+            opened, pk = start
+            where &= Q(**{f"{self.stamp}__{towards}": opened})
+            rows = rows.exclude(opened_at=opened, **{f"pk__{away}": pk})
+        if horizon is not None:
+            where &= Q(**{f"{self.stamp}__{away}": horizon})
+        order = (f"-{self.stamp}", "-pk") if newest_first else (self.stamp, "pk")
+        found = list(rows.filter(where).order_by(*order)[:limit])
+        for case in found:
+            case.transferred_away = self.transferred_away  # type: ignore[attr-defined]
+        return found
+
+
+def _merged_page(
+    walks: list[CaseWalk],
+    *,
+    newest_first: bool,
+    start: tuple[dt.datetime, int] | None,
+    size: int,
+) -> tuple[list[Case], bool]:
+    """The next `size` rows of the walks merged in list order, and whether more follow.
+
+    Once a walk fills the page, the later walks read only up to the time of its
+    last row on the page: nothing beyond it can be on this page (the formerly owned
+    cases then cost a few rows, whatever the fragment searched for). A case read
+    twice (an office that owned it twice) is shown once."""
+    lists: list[list[Case]] = []
+    horizon: dt.datetime | None = None
+    for walk in walks:
+        rows = walk.rows(newest_first=newest_first, start=start, horizon=horizon, limit=size + 1)
+        lists.append(rows)
+        if horizon is None and len(rows) > size:
+            horizon = rows[size - 1].opened_at
+    merged: list[Case] = []
+    seen: set[int] = set()
+    for case in heapq.merge(*lists, key=lambda c: (c.opened_at, c.pk), reverse=newest_first):
+        if case.pk not in seen:
+            seen.add(case.pk)
+            merged.append(case)
+    more = len(merged) > size or any(len(rows) > size for rows in lists)
+    return merged[:size], more
+
+
 def keyset_paginate(
-    queryset: QuerySet[Case], *, after: str | None, before: str | None, size: int = 25
+    *walks: CaseWalk | QuerySet[Case], after: str | None, before: str | None, size: int = 25
 ) -> KeysetPage:
-    """Newest first (opened_at desc, id desc). `after`: the page following the row
-    of that cursor; `before`: the page preceding it; neither: the first page. One
-    extra row tells if there is more; nothing is counted.
+    """Newest first (opened_at desc, id desc) over one or more walks of disjoint
+    cases (a queryset is walked by its own opened_at). `after`: the page following
+    the row of that cursor; `before`: the page preceding it; neither: the first
+    page. One extra row per walk tells if there is more; nothing is counted.
 
     The bound is written `opened_at <= t AND NOT (opened_at = t AND id >= pk)`
     (not a row comparison the ORM lacks), which PostgreSQL serves from the
     (opened_at, id) indexes: 4-8 ms at any depth of 273k cases (OFFSET: 4-5 s)."""
-    newest_first = queryset.order_by("-opened_at", "-pk")
+    steps = [w if isinstance(w, CaseWalk) else CaseWalk(w) for w in walks]
     raw = after if after else before
     cursor = parse_case_cursor(raw) if raw else None
     if cursor is None:
-        rows = list(newest_first[: size + 1])
-        return KeysetPage(
-            rows=rows[:size],
-            has_next=len(rows) > size,
-            has_previous=False,
-            invalid_cursor=bool(raw),
-        )
-    opened, pk = cursor
+        rows, more = _merged_page(steps, newest_first=True, start=None, size=size)
+        return KeysetPage(rows=rows, has_next=more, has_previous=False, invalid_cursor=bool(raw))
     if after:
-        rows = list(
-            newest_first.filter(opened_at__lte=opened).exclude(opened_at=opened, pk__gte=pk)[
-                : size + 1
-            ]
-        )
-        return KeysetPage(rows=rows[:size], has_next=len(rows) > size, has_previous=True)
-    oldest_first = queryset.order_by("opened_at", "pk")
-    rows = list(
-        oldest_first.filter(opened_at__gte=opened).exclude(opened_at=opened, pk__lte=pk)[: size + 1]
-    )
+        rows, more = _merged_page(steps, newest_first=True, start=cursor, size=size)
+        return KeysetPage(rows=rows, has_next=more, has_previous=True)
+    rows, more = _merged_page(steps, newest_first=False, start=cursor, size=size)
     if len(rows) < size:  # back past the start (rows gone since): the first page, full
-        rows = list(newest_first[: size + 1])
-        return KeysetPage(rows=rows[:size], has_next=len(rows) > size, has_previous=False)
-    return KeysetPage(rows=rows[:size][::-1], has_next=True, has_previous=len(rows) > size)
+        rows, more = _merged_page(steps, newest_first=True, start=None, size=size)
+        return KeysetPage(rows=rows, has_next=more, has_previous=False)
+    return KeysetPage(rows=rows[::-1], has_next=True, has_previous=more)
+
+
+def case_list_walks(user: Any, case_filter: Any) -> list[CaseWalk]:
+    """The case list of `user` as walks for keyset_paginate: the cases owned in the
+    user's reach (by opened_at), then the cases the user's office (or kabupaten/kota)
+    owned before a transfer and does not own now (by the former-owner row's copy of
+    opened_at). Both read from an index in list order; `Case.objects.visible_to`,
+    their union in one OR, cannot (docs/PERFORMANCE.md, C6). `case_filter` is a
+    CaseFilter; a filter on a case's present state leaves the formerly owned out."""
+    scope = scope_of(user)
+    owned = case_filter.apply(Case.objects.owned_in_reach_of(user))
+    walks = [CaseWalk(case_list_rows(owned))]
+    if scope.reach is Reach.ORGANIZATION:
+        formerly = Q(former_owners__organization_id=scope.organization_id)
+    elif scope.reach is Reach.REGENCY:
+        formerly = Q(former_owners__regency_id=scope.regency_id)
+    else:  # the province owns everything; nothing: nothing
+        return walks
+    if case_filter.filters_present_state():
+        return walks
+    not_owned = Case.objects.exclude(owned_q(user, org_field="owner_org", regency_field="regency"))
+    walks.append(
+        CaseWalk(
+            case_list_rows(case_filter.apply(not_owned), handed_over=True),
+            stamp="former_owners__case_opened_at",
+            joined=formerly,
+            transferred_away=True,
+        )
+    )
+    return walks
 
 
 def household_members(user: Any, beneficiary: Beneficiary) -> list[Beneficiary]:
@@ -627,12 +728,22 @@ def beneficiary_find_matches(
     if settings.IS_POSTGRES:
         from django.contrib.postgres.search import TrigramSimilarity
 
-        rows = list(
-            queryset.filter(full_name__trigram_similar=name)
-            .annotate(similarity=TrigramSimilarity("full_name", name))
-            .filter(similarity__gte=MATCH_THRESHOLD)
-            .order_by("-similarity", "pk")[: limit * 3]
-        )
+        with transaction.atomic():
+            # `full_name % name` (served by the trigram index) keeps names with
+            # similarity >= pg_trgm.similarity_threshold (0.3 unless set): at our
+            # threshold the index hands over half the candidates to recheck
+            # (1M beneficiaries: 9.7k heap blocks -> 4.9k, 65 -> 45 ms).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                    [str(MATCH_THRESHOLD)],
+                )
+            rows = list(
+                queryset.filter(full_name__trigram_similar=name)
+                .annotate(similarity=TrigramSimilarity("full_name", name))
+                .filter(similarity__gte=MATCH_THRESHOLD)
+                .order_by("-similarity", "pk")[: limit * 3]
+            )
     else:
         # Score (pk, name) pairs only, then load the few that pass.
         wanted = name_trigrams(name)

@@ -255,7 +255,12 @@ def case_transfer_ownership(
     now = timezone.now()
     from_org = case.owner_org
     CaseFormerOwner.objects.create(
-        case=case, organization=from_org, until=now, snapshot=_snapshot(case)
+        case=case,
+        organization=from_org,
+        regency_id=from_org.region_id,
+        case_opened_at=case.opened_at,
+        until=now,
+        snapshot=_snapshot(case),
     )
     Case.objects.filter(pk=case.pk).update(
         owner_org=to_org,

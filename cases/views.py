@@ -285,14 +285,16 @@ def beneficiary_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @office_user
 def case_list(request: HttpRequest) -> HttpResponse:
     """Newest first, paged by cursor (?after= / ?before= a row's opened_at and id),
-    so a deep page costs what the first does; the links keep the filters."""
-    queryset = selectors.case_list_rows(Case.objects.visible_to(request.user))
-    case_filter = CaseFilter(request.GET or None, queryset=queryset, user=request.user)
-    rows = case_filter.qs if case_filter.is_bound else queryset
+    so a deep page costs what the first does; the links keep the filters. The cases
+    owned in reach and those the office handed over are read as two walks and
+    merged (selectors.case_list_walks)."""
+    case_filter = CaseFilter(request.GET or None, queryset=Case.objects.none(), user=request.user)
     page = selectors.keyset_paginate(
-        rows, after=request.GET.get("after"), before=request.GET.get("before"), size=PAGE_SIZE
+        *selectors.case_list_walks(request.user, case_filter),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        size=PAGE_SIZE,
     )
-    selectors.mark_transferred_away(request.user, page.rows)
     query = request.GET.copy()
     for cursor in ("page", "after", "before"):
         query.pop(cursor, None)

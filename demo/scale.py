@@ -321,6 +321,8 @@ class FormerOwnerRow(NamedTuple):
     case_id: int
     organization_id: int
     until: dt.datetime
+    regency_id: int
+    case_opened_at: dt.datetime
 
 
 class AssessmentRow(NamedTuple):
@@ -1338,7 +1340,7 @@ class Generator:
             if earliest >= end - HOUR:
                 break
             owner, worker, earliest = self.referral(
-                case_id, person, owner, worker, needs, earliest, end, closed, event
+                case_id, person, owner, worker, needs, earliest, end, closed, event, opened_at
             )
 
         if previous and status != "open":
@@ -1468,6 +1470,7 @@ class Generator:
         end: int,
         closed: bool,
         event: Callable[..., None],
+        case_opened_at: dt.datetime,
     ) -> tuple[Office, int | None, int]:
         """One referral sent after `opened` (the case's opening or the previous
         referral's decision); returns the case's owner and worker afterwards and
@@ -1605,7 +1608,12 @@ class Generator:
             self.emit(
                 CaseFormerOwner,
                 FormerOwnerRow(
-                    self.new_id(CaseFormerOwner), case_id, owner.org_id, self._at(decided_ts)
+                    self.new_id(CaseFormerOwner),
+                    case_id,
+                    owner.org_id,
+                    self._at(decided_ts),
+                    owner.regency_id,
+                    case_opened_at,
                 ),
             )
             new_owner = next(o for o in ctx.offices.values() if o.org_id == to_org)

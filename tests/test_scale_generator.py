@@ -112,7 +112,10 @@ def test_referrals_cover_every_state_and_accepted_transfers_move_the_case(small_
     for referral in moved.select_related("case"):
         assert referral.from_regency_id != referral.to_regency_id
         assert CaseFormerOwner.objects.filter(
-            case=referral.case, organization=referral.from_org
+            case=referral.case,
+            organization=referral.from_org,
+            regency_id=referral.from_regency_id,
+            case_opened_at=referral.case.opened_at,  # the copies the case list walks by
         ).exists()
     # a case ends with the office that accepted its last transfer
     last_transfer = {}
