@@ -29,7 +29,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, OrganizationKind, Role, User
-from accounts.scoping import is_office_supervisor_of
+from accounts.scoping import is_office_supervisor_of, may_change_owned
 from cases.models import (
     ACTIVE_STATUSES,
     Case,
@@ -139,14 +139,35 @@ def is_receiver(user: Any, referral: Referral) -> bool:
     return to_org.is_office and is_office_supervisor_of(user, to_org)
 
 
+def sending_office(referral: Referral) -> tuple[int, int]:
+    """(organization id, kabupaten/kota id) of the office acting for the sending side
+    now: it cancels, writes on the thread and is notified.
+
+    A service referral follows its case: after a transfer the office that owns the
+    case now follows up the services asked for earlier; the former owner keeps
+    only reading (visible_to). `from_org` stays what was recorded (who sent it, the
+    letter, that office's outbox). A transfer keeps `from_org`: while it is pending
+    the case is that office's anyway, and afterwards it is a record between the two
+    offices it moved between.
+    Read from the rows' own columns (`case` is joined wherever a referral is
+    loaded for these checks), so no query.
+    """
+    if referral.kind == ReferralKind.SERVICE:
+        return referral.case.owner_org_id, referral.case.regency_id
+    return referral.from_org_id, referral.from_regency_id
+
+
 def is_sender(user: Any, referral: Referral) -> bool:
-    """Caseworkers and supervisors of the sending office (or of its regency)."""
+    """Caseworkers and supervisors of the sending office (see sending_office), or the
+    office supervisor of its kabupaten/kota."""
     organization = _acting_organization(user)
     if organization is None or user.role not in _SENDER_ROLES or not organization.is_office:
         return False
-    if organization.pk == referral.from_org_id:
+    organization_id, regency_id = sending_office(referral)
+    if organization.pk == organization_id:
         return True
-    return is_office_supervisor_of(user, referral.from_org)
+    # Otherwise only an office supervisor of that kabupaten/kota writes there.
+    return may_change_owned(user, organization_id=organization_id, regency_id=regency_id)
 
 
 def is_participant(user: Any, referral: Referral) -> bool:
@@ -183,6 +204,10 @@ def _check_may(actor: User, referral: Referral, action: str) -> Transition:
     if not side_ok:
         if transition.side == Side.RECEIVER:
             raise NotAllowed(_("Hanya organisasi penerima yang dapat memutuskan rujukan ini."))
+        if referral.kind == ReferralKind.SERVICE:
+            raise NotAllowed(
+                _("Hanya kantor pemilik kasus saat ini yang dapat membatalkan rujukan layanan ini.")
+            )
         raise NotAllowed(_("Hanya kantor pengirim yang dapat membatalkan rujukan ini."))
     return transition
 
@@ -342,7 +367,8 @@ def _notify(
 
 
 def _both_sides(referral: Referral) -> list[int]:
-    return [referral.from_org_id, referral.to_org_id]
+    """The sending office now (see sending_office) and the receiver."""
+    return [sending_office(referral)[0], referral.to_org_id]
 
 
 def _written(referral: Referral, event: str | None = None) -> None:
@@ -630,6 +656,12 @@ def referral_decline(
 def referral_cancel(
     *, actor: User, referral: Referral, reason: str = "", expected_version: int | None = None
 ) -> Referral:
+    if referral.kind == ReferralKind.SERVICE:
+        # Its sender is the case's owner now (sending_office): read the case under a
+        # lock, so a transfer committing at this moment is waited for and then only
+        # the new owner may cancel. FOR NO KEY UPDATE and case before referral, as
+        # in referral_accept.
+        referral.case = Case.objects.select_for_update(no_key=True).get(pk=referral.case_id)
     now = timezone.now()
     referral = _move(
         actor=actor,
@@ -648,11 +680,17 @@ def referral_cancel(
         at=now,
         text=_("Rujukan %(number)s dibatalkan.") % {"number": referral.number},
     )
+    sender_id = sending_office(referral)[0]
+    sender = (
+        referral.from_org
+        if sender_id == referral.from_org_id
+        else Organization.objects.only("name").get(pk=sender_id)
+    )
     _notify(
         referral=referral,
         kind=NotificationKind.CANCELLED,
         text=_("Rujukan %(number)s dibatalkan oleh %(org)s.")
-        % {"number": referral.number, "org": referral.from_org.name},
+        % {"number": referral.number, "org": sender.name},
         organization_ids=_both_sides(referral),
         exclude=actor,
         at=now,
@@ -927,7 +965,8 @@ def mark_overdue_referrals(*, now: dt.datetime | None = None, batch_size: int = 
             ).update(is_overdue=True, overdue_notified_at=now, updated_at=now)
             if claimed != 1:
                 continue
-            referral = Referral.objects.select_related("from_org", "to_org").get(pk=pk)
+            # case: the sending side of a service referral is its owner now
+            referral = Referral.objects.select_related("case", "from_org", "to_org").get(pk=pk)
             _notify(
                 referral=referral,
                 kind=NotificationKind.OVERDUE,

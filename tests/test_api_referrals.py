@@ -269,6 +269,32 @@ def test_referring_another_offices_case_is_404(orgs, samarinda):
     assert response.status_code == 404
 
 
+def test_after_a_transfer_the_new_owning_office_cancels_a_pending_service_referral(
+    orgs, alice, bob, case, referral, samarinda
+):
+    from referrals.services import referral_accept
+
+    transfer = send(alice, case, orgs["balikpapan"], kind="transfer")
+    referral_accept(actor=bob, referral=transfer)
+    balikpapan = client_for(orgs["balikpapan"])
+    assert samarinda.get(detail(referral)).json()["allowed_actions"] == []
+    assert balikpapan.get(detail(referral)).json()["allowed_actions"] == ["cancel"]
+    refused = samarinda.post(f"{detail(referral)}cancel/", {}, "application/json")
+    assert refused.status_code == 403
+    assert error_of(refused)["code"] == "not_allowed"
+    refused = samarinda.post(f"{detail(referral)}messages/", {"body": "x"}, "application/json")
+    assert refused.status_code == 403
+    posted = balikpapan.post(
+        f"{detail(referral)}messages/", {"body": "Kami lanjutkan."}, "application/json"
+    )
+    assert posted.status_code == 201
+    response = balikpapan.post(f"{detail(referral)}cancel/", {}, "application/json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "cancelled"
+    assert body["from_org"]["code"] == "dinsos-samarinda"  # who sent it stays recorded
+
+
 # --- messages --------------------------------------------------------------------
 
 

@@ -369,7 +369,10 @@ def test_the_referrals_of_a_case_follow_it_to_its_new_owner(
     seen_by_alice = set(Referral.objects.visible_to(alice).values_list("pk", flat=True))
     assert {transfer.pk, to_rsud.pk, later.pk} <= seen_by_bob  # the whole history
     assert seen_by_alice == {transfer.pk, to_rsud.pk}  # her own, not what came after
-    assert services.allowed_actions(bob, to_rsud) == []  # read-only for him
+    # the pending service referral is his office's to follow up now, not hers
+    to_rsud = Referral.objects.get(pk=to_rsud.pk)
+    assert services.allowed_actions(bob, to_rsud) == ["cancel"]
+    assert services.allowed_actions(alice, to_rsud) == []
 
 
 # --- service on the case, capacity ------------------------------------------------------
@@ -565,3 +568,166 @@ def test_a_cancellation_is_an_event_for_both_sides(
         services.referral_cancel(actor=alice, referral=to_rsud, reason="Sudah tertangani.")
     assert received_events == [("cancelled", to_rsud.pk)]
     assert Notification.objects.filter(user=agnes, kind="cancelled").count() == 1
+
+
+# --- a service referral pending when its case is transferred ------------------------------
+
+
+@pytest.fixture
+def moved(to_rsud, transfer, bob):
+    """alice asked RSUD for a service, then the case moved to Balikpapan (bob accepted
+    the transfer); the service referral as a page loads it afterwards."""
+    services.referral_accept(actor=bob, referral=transfer)
+    return Referral.objects.get(pk=to_rsud.pk)
+
+
+@pytest.mark.parametrize(
+    ("persona", "action", "allowed"),
+    [
+        ("bob", "cancel", True),  # caseworker of the office that owns the case now
+        ("budi", "cancel", True),  # its supervisor
+        ("alice", "cancel", False),  # the office that sent it, no longer the owner
+        ("amir", "cancel", False),
+        ("sari", "cancel", False),
+        ("prov", "cancel", False),
+        ("agnes", "accept", True),  # the receiver is unchanged
+        ("bob", "accept", False),
+    ],
+)
+def test_after_a_transfer_the_new_owner_is_the_sending_side(
+    request, moved, orgs, persona, action, allowed
+):
+    actor = request.getfixturevalue(persona)
+    assert (action in services.allowed_actions(actor, moved)) is allowed
+    move = {
+        "accept": lambda: services.referral_accept(actor=actor, referral=moved),
+        "cancel": lambda: services.referral_cancel(actor=actor, referral=moved),
+    }[action]
+    if allowed:
+        move()
+    else:
+        with pytest.raises(NotAllowed):
+            move()
+    moved.refresh_from_db()
+    assert moved.status == (
+        {"accept": "accepted", "cancel": "cancelled"}[action] if allowed else "pending"
+    )
+    assert moved.from_org == orgs["samarinda"]  # who sent it stays recorded
+
+
+def test_the_old_office_is_told_why_it_may_no_longer_cancel(moved, alice):
+    with pytest.raises(NotAllowed) as error:
+        services.referral_cancel(actor=alice, referral=moved)
+    assert "kantor pemilik kasus saat ini" in str(error.value.message)
+
+
+def test_the_new_owners_cancellation_is_on_the_case_and_told_to_the_receiver(
+    moved, case, alice, amir, bob, budi, agnes
+):
+    services.referral_cancel(actor=bob, referral=moved, reason="Sudah ditangani di Balikpapan.")
+    event = CaseEvent.objects.filter(case=case, kind="referral").latest("pk")
+    assert event.actor == bob and moved.number in event.text and "dibatalkan" in event.text
+    told = Notification.objects.get(user=agnes, kind="cancelled")
+    assert "dibatalkan oleh Dinas Sosial Kota Balikpapan" in told.text
+    assert Notification.objects.filter(user=budi, kind="cancelled").count() == 1
+    assert not Notification.objects.filter(user__in=[alice, amir], kind="cancelled").exists()
+
+
+def test_after_a_transfer_the_thread_is_between_the_new_owner_and_the_receiver(
+    moved, alice, amir, bob, budi, agnes
+):
+    services.referral_message_post(actor=bob, referral=moved, body="Kasus kini di Balikpapan.")
+    with pytest.raises(NotAllowed):
+        services.referral_message_post(actor=alice, referral=moved, body="Masih kami?")
+    Notification.objects.all().delete()
+    services.referral_message_post(actor=agnes, referral=moved, body="Baik, kami hubungi.")
+    assert {n.user for n in Notification.objects.filter(kind="message")} == {bob, budi}
+    assert [m.author_org.code for m in moved.messages.all()] == [
+        "dinsos-balikpapan",
+        "rsud-aws",
+    ]
+
+
+def test_after_a_transfer_the_receivers_decision_goes_to_the_new_owner(
+    moved, alice, amir, bob, budi, agnes
+):
+    Notification.objects.all().delete()
+    services.referral_accept(actor=agnes, referral=moved)
+    assert {n.user for n in Notification.objects.filter(kind="decision")} == {bob, budi}
+    services.referral_complete(actor=agnes, referral=moved, outcome="Rawat jalan selesai.")
+    assert {n.user for n in Notification.objects.filter(kind="completed")} == {bob, budi}
+    assert not Notification.objects.filter(user__in=[alice, amir]).exists()
+
+
+def test_after_a_transfer_an_overdue_service_referral_is_told_to_the_new_owner(
+    moved, alice, bob, budi, agnes
+):
+    Referral.objects.filter(pk=moved.pk).update(due_at=timezone.now() - timezone.timedelta(days=1))
+    Notification.objects.all().delete()
+    assert services.mark_overdue_referrals() == 1
+    assert {n.user for n in Notification.objects.filter(kind="overdue")} == {bob, budi, agnes}
+
+
+def test_a_transfers_sending_side_stays_the_office_that_sent_it(
+    transfer, case, alice, sari, bob, budi, orgs
+):
+    assert services.sending_office(transfer) == (orgs["samarinda"].pk, orgs["samarinda"].region_id)
+    assert services.allowed_actions(alice, transfer) == ["cancel"]
+    assert services.allowed_actions(sari, transfer) == ["cancel"]
+    assert "cancel" not in services.allowed_actions(bob, transfer)
+    services.referral_accept(actor=bob, referral=transfer)
+    transfer = Referral.objects.get(pk=transfer.pk)
+    # the case is Balikpapan's now; the transfer's thread stays between the two offices
+    assert services.sending_office(transfer)[0] == orgs["samarinda"].pk
+    assert services.is_sender(alice, transfer) and not services.is_sender(bob, transfer)
+    services.referral_message_post(actor=alice, referral=transfer, body="Berkas menyusul.")
+    assert Notification.objects.filter(user=budi, kind="message").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_old_office_cancelling_while_the_transfer_commits_is_refused(orgs, alice, bob):
+    """alice's page was loaded before the transfer; her cancel waits for the case row
+    the acceptance holds, then sees the case is Balikpapan's."""
+    import threading
+
+    from django.db import connection, transaction
+
+    case = make_case(orgs["samarinda"], assigned_to=alice)
+    service = send(alice, case, orgs["rsud"])
+    transfer = send(alice, case, orgs["balikpapan"], kind="transfer")
+    stale = Referral.objects.select_related("case").get(pk=service.pk)
+    locked, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def accept_transfer() -> None:
+        try:
+            with transaction.atomic():
+                services.referral_accept(actor=bob, referral=transfer)
+                locked.set()
+                release.wait(timeout=10)  # commit a moment after the cancel began
+            results["accept"] = "ok"
+        finally:
+            connection.close()
+
+    def cancel() -> None:
+        try:
+            assert locked.wait(timeout=10)
+            threading.Timer(1.0, release.set).start()
+            services.referral_cancel(actor=alice, referral=stale)
+            results["cancel"] = "ok"
+        except Exception as exc:  # collected for the assertions
+            results["cancel"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept_transfer), threading.Thread(target=cancel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a thread is stuck (deadlock?)"
+    assert results["accept"] == "ok"
+    assert isinstance(results["cancel"], NotAllowed)
+    assert Referral.objects.get(pk=service.pk).status == "pending"
+    assert Case.objects.get(pk=case.pk).owner_org == orgs["balikpapan"]

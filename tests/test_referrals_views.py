@@ -362,6 +362,56 @@ def test_a_read_only_reader_cannot_post_and_is_told_why(client, prov, to_rsud):
     assert not to_rsud.messages.exists()
 
 
+@pytest.fixture
+def moved(to_rsud, case, alice, bob, orgs):
+    """alice asked RSUD for a service, then the case moved to Balikpapan (bob accepted)."""
+    transfer = send(alice, case, orgs["balikpapan"], kind="transfer")
+    services.referral_accept(actor=bob, referral=transfer)
+    return to_rsud
+
+
+def test_after_a_transfer_the_new_owner_cancels_from_the_page(client, moved, bob):
+    page = client_for(client, bob).get(reverse("referrals:detail", args=[moved.pk])).text
+    assert 'data-testid="cancel-form"' in page
+    response = client.post(
+        reverse("referrals:cancel", args=[moved.pk]), {"version": moved.version}, follow=True
+    )
+    assert "Rujukan dibatalkan." in response.text
+    moved.refresh_from_db()
+    assert moved.status == "cancelled"
+
+
+def test_after_a_transfer_the_old_office_reads_but_may_not_cancel_or_write(client, moved, alice):
+    client_for(client, alice)
+    page = client.get(reverse("referrals:detail", args=[moved.pk]))
+    assert page.status_code == 200  # still reads its own referral
+    assert 'data-testid="cancel-form"' not in page.text
+    assert not page.context["may_post"]
+    response = client.post(
+        reverse("referrals:cancel", args=[moved.pk]), {"version": moved.version}, follow=True
+    )
+    assert response.status_code == 200
+    assert "kantor pemilik kasus saat ini" in response.text
+    response = client.post(
+        reverse("referrals:message_post", args=[moved.pk]),
+        {"body": "Halo"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response["HX-Retarget"] == "#message-errors"
+    moved.refresh_from_db()
+    assert moved.status == "pending" and not moved.messages.exists()
+
+
+def test_after_a_transfer_the_new_owner_writes_on_the_thread(client, moved, bob, agnes):
+    response = client_for(client, bob).post(
+        reverse("referrals:message_post", args=[moved.pk]),
+        {"body": "Kasus kini di Balikpapan."},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and "Kasus kini di Balikpapan." in response.text
+    assert Notification.objects.filter(user=agnes, kind="message").count() == 1
+
+
 # --- refer from a case --------------------------------------------------------------------
 
 
