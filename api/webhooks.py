@@ -8,8 +8,11 @@ organization concerned that subscribed to the event, and enqueues
 
 Who hears what:
 - new_referral, cancelled: the receiving organization;
-- decision, completed, overdue: the receiving and the sending organization;
+- decision, completed, overdue: the receiving organization and the sending office;
 - message: both ends except the organization of the message's author.
+The sending office is `referrals.services.sending_office(referral)`, the same rule
+as for in-app notifications: for a service referral the office that owns its case
+now (after a transfer, the new owner), for a transfer its `from_org`.
 
 The payload carries no personal data: the referral's id, number, status and
 the organizations' codes; the receiver fetches the details through the API.
@@ -41,6 +44,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from referrals.services import sending_office
 
 logger = logging.getLogger("pmks.api.webhooks")
 
@@ -67,16 +71,17 @@ def verify_signature(secret: str, header: str, body: bytes, *, tolerance: int = 
 
 
 def recipients(event: str, referral: Any) -> set[int]:
-    """Organization ids that hear about `event` on `referral`."""
+    """Organization ids that hear about `event` on `referral` (its `case` loaded)."""
+    both_ends = {referral.to_org_id, sending_office(referral)[0]}
     if event in BOTH_ENDS:
-        return {referral.to_org_id, referral.from_org_id}
+        return both_ends
     if event == WebhookEvent.MESSAGE:
         author_org_id = (
             referral.messages.order_by("-created_at", "-pk")
             .values_list("author_org_id", flat=True)
             .first()
         )
-        return {referral.to_org_id, referral.from_org_id} - {author_org_id}
+        return both_ends - {author_org_id}
     return {referral.to_org_id}
 
 
@@ -106,7 +111,10 @@ def on_referral_event(event: str, referral_id: int) -> list[WebhookDelivery]:
 
     if event not in WebhookEvent.values:
         return []
-    referral = Referral.objects.select_related("from_org", "to_org").filter(pk=referral_id).first()
+    # case: the sending office of a service referral is its case's owner (recipients)
+    referral = (
+        Referral.objects.select_related("case", "from_org", "to_org").filter(pk=referral_id).first()
+    )
     if referral is None:
         return []
     endpoints = [

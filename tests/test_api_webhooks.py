@@ -286,3 +286,69 @@ def test_the_overdue_sweep_warns_both_ends(
     assert receiver.events() == ["overdue", "overdue"]
     payloads = [json.loads(body)["referral"] for _headers, body in receiver.received]
     assert all(p["id"] == referral.pk and p["is_overdue"] for p in payloads)
+
+
+def delivered(referral):
+    """(event, organization code) of the deliveries recorded for `referral`, sorted."""
+    return sorted(
+        WebhookDelivery.objects.filter(referral_id=referral.pk).values_list(
+            "event", "organization__code"
+        )
+    )
+
+
+def test_after_a_transfer_a_service_referrals_events_go_to_the_office_owning_the_case(
+    orgs, alice, agnes, bob, case, receiver, django_capture_on_commit_callbacks
+):
+    """The sending side is referrals.services.sending_office: for a service referral the
+    case's owner now, for a transfer the office it came from."""
+    from referrals.models import Referral
+
+    for office in ("samarinda", "balikpapan"):
+        register(orgs[office], f"{receiver.url}?{office}", ["decision", "message"])
+    with django_capture_on_commit_callbacks(execute=True):
+        service = send(alice, case, orgs["rsud"])
+        transfer = send(alice, case, orgs["balikpapan"], kind="transfer")
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_accept(actor=bob, referral=transfer)
+    # the case is Balikpapan's now; its transfer's decision still reaches Samarinda
+    assert delivered(transfer) == [
+        ("decision", "dinsos-balikpapan"),
+        ("decision", "dinsos-samarinda"),
+    ]
+
+    service = Referral.objects.get(pk=service.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_accept(actor=agnes, referral=service)
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_message_post(actor=agnes, referral=service, body="Jadwal Senin.")
+    assert delivered(service) == [
+        ("decision", "dinsos-balikpapan"),
+        ("message", "dinsos-balikpapan"),
+    ]
+
+    # a message from the transfer's receiver goes to the office that sent the transfer
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_message_post(actor=bob, referral=transfer, body="Berkas sudah kami terima.")
+    assert delivered(transfer)[-1] == ("message", "dinsos-samarinda")
+    assert len(delivered(transfer)) == 3
+
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}
+    assert len(receiver.received) == WebhookDelivery.objects.count() == 5
+    assert all(
+        d.endpoint.organization_id == d.organization_id
+        for d in WebhookDelivery.objects.select_related("endpoint")
+    )
+
+
+def test_recording_an_event_reads_the_referral_and_its_case_in_one_query(
+    orgs, alice, agnes, case, django_assert_num_queries
+):
+    register(orgs["rsud"], "https://simrs.example/hook", ["decision"])
+    register(orgs["samarinda"], "https://siks.example/hook", ["decision"])
+    referral = send(alice, case, orgs["rsud"])
+    # 1. the referral joined with its case and both organizations, 2. the endpoints,
+    # 3. savepoint, 4-5. one delivery per endpoint, 6. release savepoint
+    with django_assert_num_queries(6):
+        deliveries = webhooks.on_referral_event("decision", referral.pk)
+    assert {d.organization_id for d in deliveries} == {orgs["rsud"].pk, orgs["samarinda"].pk}
