@@ -194,6 +194,16 @@ class Beneficiary(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        existing = not self._state.adding
+        super().save(*args, **kwargs)
+        if existing:
+            # Cases carry the name (Case.beneficiary_name); one indexed UPDATE that
+            # changes nothing unless the name did.
+            Case.objects.filter(beneficiary=self).exclude(beneficiary_name=self.full_name).update(
+                beneficiary_name=self.full_name
+            )
+
     @property
     def is_child(self) -> bool:
         from datetime import date
@@ -300,7 +310,14 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="owned_cases",
     )
-    # Denormalized: the owning office's kabupaten/kota, and the beneficiary's kecamatan.
+    # Denormalized: the owning office's kabupaten/kota and the beneficiary's kecamatan
+    # (kept by the services: case_open, case_transfer_ownership, beneficiary_update),
+    # and the beneficiary's name (kept by Beneficiary.save). The case list walks an
+    # office's cases newest first from an index that holds the name, so a search by
+    # name reads no other table (docs/PERFORMANCE.md, C7).
+    beneficiary_name = models.CharField(
+        _("nama penerima manfaat"), max_length=150, editable=False, default=""
+    )
     regency = models.ForeignKey(
         Region, verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="+"
     )
@@ -356,18 +373,33 @@ class Case(models.Model):
         ordering = ["-opened_at", "-pk"]
         indexes = [
             models.Index(fields=["owner_org", "status", "-opened_at"], name="case_org_status_idx"),
-            models.Index(fields=["owner_org", "-opened_at", "-id"], name="case_org_opened_idx"),
-            models.Index(fields=["regency", "-opened_at", "-id"], name="case_regency_opened_idx"),
+            models.Index(
+                fields=["owner_org", "-opened_at", "-id"],
+                name="case_org_opened_idx",
+                include=["beneficiary_name"],
+            ),
+            models.Index(
+                fields=["regency", "-opened_at", "-id"],
+                name="case_regency_opened_idx",
+                include=["beneficiary_name"],
+            ),
             models.Index(
                 fields=["regency", "status", "-opened_at"], name="case_regency_status_idx"
             ),
             models.Index(fields=["assigned_to", "status"], name="case_assignee_status_idx"),
-            models.Index(fields=["-opened_at", "-id"], name="case_opened_idx"),
+            models.Index(
+                fields=["-opened_at", "-id"], name="case_opened_idx", include=["beneficiary_name"]
+            ),
             models.Index(fields=["status", "closure_requested_at"], name="case_closure_queue_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} · {self.beneficiary}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.beneficiary_name and self.beneficiary_id is not None:
+            self.beneficiary_name = self.beneficiary.full_name
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

@@ -22,6 +22,7 @@ from accounts.scoping import (
     Reach,
     is_office_supervisor_of,
     may_change_owned,
+    may_see_owned,
     may_see_owner,
     owned_q,
     scope_of,
@@ -156,26 +157,30 @@ def paginate(queryset: QuerySet[Any], page: Any, *, size: int = 25) -> Page:
 # another kabupaten/kota shows only what the office knew of it: number, person,
 # category, kecamatan and opening date (templates/cases/case_list.html).
 CASE_LIST_COLUMNS = (
+    "owner_org",  # the ids only, no join: they tell a handed-over row
+    "regency",
     "number",
     "status",
     "priority",
     "opened_at",
-    "beneficiary__full_name",
+    "beneficiary_name",
     "primary_category__name",
     "district__name",
     "assigned_to__first_name",
     "assigned_to__last_name",
     "assigned_to__username",
 )
-CASE_LIST_RELATED = ("beneficiary", "primary_category", "assigned_to", "district")
+CASE_LIST_RELATED = ("primary_category", "assigned_to", "district")
 HANDED_OVER_COLUMNS = (
+    "owner_org",
+    "regency",
     "number",
     "opened_at",
-    "beneficiary__full_name",
+    "beneficiary_name",
     "primary_category__name",
     "district__name",
 )
-HANDED_OVER_RELATED = ("beneficiary", "primary_category", "district")
+HANDED_OVER_RELATED = ("primary_category", "district")
 
 
 def case_list_rows(queryset: QuerySet[Case], *, handed_over: bool = False) -> QuerySet[Case]:
@@ -235,13 +240,17 @@ class CaseWalk:
     conditions on the table `stamp` belongs to, when that is not cases_case: they
     go into the same filter() call as the bounds on `stamp`, so that Django joins
     that table once (a second filter() call on a multi-valued relation would join
-    it again). The case's own `opened_at` equals `stamp` on every row."""
+    it again). The case's own `opened_at` equals `stamp` on every row.
+
+    `handed_over`: a walk of cases the user sees only as a former owner (the list
+    shows such rows as moved, with fewer columns). Each row's `transferred_away`
+    is decided from its owner by the scoping rule, whatever the walk."""
 
     queryset: QuerySet[Case]
+    user: Any
     stamp: str = "opened_at"
     joined: Q = field(default_factory=Q)
-    # Rows the user sees only as a former owner: the list shows them as moved.
-    transferred_away: bool = False
+    handed_over: bool = False
 
     def rows(
         self,
@@ -252,20 +261,30 @@ class CaseWalk:
         limit: int,
     ) -> list[Case]:
         """Up to `limit` rows past the row at `start` (exclusive), not beyond the
-        time `horizon` (inclusive)."""
+        time `horizon` (inclusive).
+
+        One query in two steps: the ids of the page, walked from the index alone
+        (it holds the person's name: a search by name reads nothing else), then
+        those rows with the columns the list shows."""
         towards, away = ("lte", "gte") if newest_first else ("gte", "lte")
         where = self.joined
-        rows = self.queryset
+        walked = self.queryset
         if start is not None:
             opened, pk = start
             where &= Q(**{f"{self.stamp}__{towards}": opened})
-            rows = rows.exclude(opened_at=opened, **{f"pk__{away}": pk})
+            walked = walked.exclude(opened_at=opened, **{f"pk__{away}": pk})
         if horizon is not None:
             where &= Q(**{f"{self.stamp}__{away}": horizon})
         order = (f"-{self.stamp}", "-pk") if newest_first else (self.stamp, "pk")
-        found = list(rows.filter(where).order_by(*order)[:limit])
+        page_ids = walked.filter(where).order_by(*order).values("pk")[:limit]
+        shown = case_list_rows(Case.objects.filter(pk__in=page_ids), handed_over=self.handed_over)
+        found = list(
+            shown.order_by(*(("-opened_at", "-pk") if newest_first else ("opened_at", "pk")))
+        )
         for case in found:
-            case.transferred_away = self.transferred_away  # type: ignore[attr-defined]
+            case.transferred_away = not may_see_owned(  # type: ignore[attr-defined]
+                self.user, organization_id=case.owner_org_id, regency_id=case.regency_id
+            )
         return found
 
 
@@ -300,17 +319,17 @@ def _merged_page(
 
 
 def keyset_paginate(
-    *walks: CaseWalk | QuerySet[Case], after: str | None, before: str | None, size: int = 25
+    *walks: CaseWalk, after: str | None, before: str | None, size: int = 25
 ) -> KeysetPage:
     """Newest first (opened_at desc, id desc) over one or more walks of disjoint
-    cases (a queryset is walked by its own opened_at). `after`: the page following
+    cases. `after`: the page following
     the row of that cursor; `before`: the page preceding it; neither: the first
     page. One extra row per walk tells if there is more; nothing is counted.
 
     The bound is written `opened_at <= t AND NOT (opened_at = t AND id >= pk)`
     (not a row comparison the ORM lacks), which PostgreSQL serves from the
     (opened_at, id) indexes: 4-8 ms at any depth of 273k cases (OFFSET: 4-5 s)."""
-    steps = [w if isinstance(w, CaseWalk) else CaseWalk(w) for w in walks]
+    steps = list(walks)
     raw = after if after else before
     cursor = parse_case_cursor(raw) if raw else None
     if cursor is None:
@@ -333,9 +352,12 @@ def case_list_walks(user: Any, case_filter: Any) -> list[CaseWalk]:
     opened_at). Both read from an index in list order; `Case.objects.visible_to`,
     their union in one OR, cannot (docs/PERFORMANCE.md, C6). `case_filter` is a
     CaseFilter; a filter on a case's present state leaves the formerly owned out."""
+    if case_filter.names_few_rows():
+        # A NIK or a case number: one person's or one case's few rows, in one query
+        # (the OR of `visible_to` costs nothing on a handful of rows).
+        return [CaseWalk(case_filter.apply(Case.objects.visible_to(user)), user)]
     scope = scope_of(user)
-    owned = case_filter.apply(Case.objects.owned_in_reach_of(user))
-    walks = [CaseWalk(case_list_rows(owned))]
+    walks = [CaseWalk(case_filter.apply(Case.objects.owned_in_reach_of(user)), user)]
     if scope.reach is Reach.ORGANIZATION:
         formerly = Q(former_owners__organization_id=scope.organization_id)
     elif scope.reach is Reach.REGENCY:
@@ -347,10 +369,11 @@ def case_list_walks(user: Any, case_filter: Any) -> list[CaseWalk]:
     not_owned = Case.objects.exclude(owned_q(user, org_field="owner_org", regency_field="regency"))
     walks.append(
         CaseWalk(
-            case_list_rows(case_filter.apply(not_owned), handed_over=True),
+            case_filter.apply(not_owned),
+            user,
             stamp="former_owners__case_opened_at",
             joined=formerly,
-            transferred_away=True,
+            handed_over=True,
         )
     )
     return walks

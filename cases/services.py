@@ -522,6 +522,7 @@ def beneficiary_update(
     if district_changed:
         # Cases carry the person's kecamatan for lists and statistics.
         Case.objects.filter(beneficiary=current).update(district=cleaned.district)
+
     data_changed("beneficiary", current.pk)
     return current
 
@@ -586,6 +587,7 @@ def case_open(
     case = Case(
         number=_next_case_number(organization.region, timezone.localdate().year),
         beneficiary=beneficiary,
+        beneficiary_name=beneficiary.full_name,
         primary_category=primary_category,
         owner_org=organization,
         regency_id=organization.region_id,

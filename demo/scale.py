@@ -288,6 +288,7 @@ class CaseRow(NamedTuple):
     id: int
     number: str
     beneficiary_id: int
+    beneficiary_name: str
     primary_category_id: int
     owner_org_id: int
     regency_id: int
@@ -935,6 +936,7 @@ class Person:
     office: Office
     no_nik_reason: str
     household_category: str
+    full_name: str = ""
 
 
 @dataclass
@@ -1181,7 +1183,7 @@ class Generator:
             else:
                 region6 = place.nik_code
             nik = self._nik(region6, birth_date, person.sex)
-        full_name = self._name(person.sex, family)
+        full_name = person.full_name = self._name(person.sex, family)
         first_case = self.start + int(YEARS * 365 * DAY * rng.random() ** 1.15)
         registered = max(self.start, first_case - int(rng.random() * 20 * DAY))
         basis = self.legal_basis(rng)
@@ -1373,6 +1375,7 @@ class Generator:
                 id=case_id,
                 number=number,
                 beneficiary_id=person.id,
+                beneficiary_name=person.full_name,
                 primary_category_id=ctx.categories[category],
                 owner_org_id=owner.org_id,
                 regency_id=owner.regency_id,

@@ -225,6 +225,7 @@ def _generate_batch(
             Case(
                 number=f"{prefix}/{index}",
                 beneficiary=person,
+                beneficiary_name=person.full_name,
                 primary_category=rng.choice(world.categories),
                 owner_org=owner,
                 regency=owner_regency,

@@ -129,6 +129,27 @@ def test_the_search_covers_both_walks(client, orgs, alice):
     assert [c.pk for c in rows] == [own.pk, moved.pk]
 
 
+def test_a_nik_finds_the_persons_owned_and_handed_over_cases_in_one_walk(client, orgs, alice):
+    from cases.testing import make_nik
+
+    now = timezone.now()
+    moved = _handed_over(orgs, now - dt.timedelta(days=2))
+    person = moved.beneficiary
+    person.nik = make_nik(female=True)
+    person.save()
+    own = CaseFactory(owner_org=orgs["samarinda"], beneficiary=person, opened_at=now)
+    CaseFactory(owner_org=orgs["samarinda"])  # someone else
+    client.force_login(alice)
+    url = reverse("cases:case_list")
+    walks_of_a_name = len(selectors.case_list_walks(alice, CaseFilter({"q": "x"}, user=alice)))
+    assert walks_of_a_name == 2
+    assert len(selectors.case_list_walks(alice, CaseFilter({"q": person.nik}, user=alice))) == 1
+    rows = client.get(url, {"q": person.nik}).context["page"].rows
+    assert [(c.pk, c.transferred_away) for c in rows] == [(own.pk, False), (moved.pk, True)]
+    rows = client.get(url, {"q": moved.number}).context["page"].rows
+    assert [(c.pk, c.transferred_away) for c in rows] == [(moved.pk, True)]
+
+
 def test_a_former_owner_row_copies_the_regency_and_opening_time(orgs):
     case = CaseFactory(owner_org=orgs["balikpapan"])
     row = CaseFormerOwner.objects.create(
@@ -176,3 +197,47 @@ def _bound(stamp: str, at: dt.datetime):
     from django.db.models import Q
 
     return Q(**{f"{stamp}__lte": at})
+
+
+def test_a_renamed_person_is_found_by_the_new_name(client, orgs, alice):
+    # Every save of a person (the services' edits, the admin) updates the copies.
+    case = CaseFactory(owner_org=orgs["samarinda"], beneficiary__full_name="Siti Aminah")
+    other = CaseFactory(owner_org=orgs["samarinda"], beneficiary=case.beneficiary)
+    person = case.beneficiary
+    person.full_name = "Siti Aminah Rahayu"
+    person.save()
+    assert set(Case.objects.values_list("beneficiary_name", flat=True)) == {"Siti Aminah Rahayu"}
+    client.force_login(alice)
+    found = client.get(reverse("cases:case_list"), {"q": "rahayu"}).context["page"].rows
+    assert {c.pk for c in found} == {case.pk, other.pk}
+    assert client.get(reverse("cases:case_list"), {"q": "aminah r"}).context["page"].rows
+
+
+@pytest.mark.postgres
+def test_a_name_search_reads_the_cases_index_alone_or_the_trigram_index(orgs, alice):
+    # C7: the ids of a page come from an index that holds the name (at 1M, an
+    # index-only walk for a common fragment such as "Mila"); a rare name can use the
+    # trigram index on the case's copy instead. Neither reads cases_beneficiary.
+    for name in ("Mila Sari", "Kamila", "Budi Santoso", "Siti Aminah") * 5:
+        CaseFactory(owner_org=orgs["samarinda"], beneficiary__full_name=name)
+    case_filter = CaseFilter({"q": "Mila"}, queryset=Case.objects.none(), user=alice)
+    owned = selectors.case_list_walks(alice, case_filter)[0]
+    ids = owned.queryset.order_by("-opened_at", "-pk").values("pk")[:26]
+    sql, params = ids.query.sql_with_params()
+    assert "cases_beneficiary" not in sql
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case")
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cases_case'")
+        definitions = dict(cursor.fetchall())
+    for walked in ("case_org_opened_idx", "case_regency_opened_idx", "case_opened_idx"):
+        assert "INCLUDE (beneficiary_name)" in definitions[walked], definitions[walked]
+    # The trigram index is on the expression Django writes for icontains.
+    sql, params = (
+        Case.objects.filter(beneficiary_name__icontains="Mila").values("pk").query.sql_with_params()
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "case_name_upper_trgm_idx" in plan, plan
