@@ -96,7 +96,8 @@ class FastSelect(forms.Select):
         for choice, label in choices:
             option = "" if choice is None else str(choice)
             mark = " selected" if option in selected else ""
-            value_html, label_html = conditional_escape(option), conditional_escape(label)
+            text = label if isinstance(label, str) else str(label)  # a lazy translation
+            value_html, label_html = conditional_escape(option), conditional_escape(text)
             options.append(f'<option value="{value_html}"{mark}>{label_html}</option>')
         return format_html(
             "<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options))

@@ -504,34 +504,22 @@ def approval_queue(user: Any) -> QuerySet[Case]:
 
 def assignable_caseworkers(user: Any) -> QuerySet[User]:
     """Caseworkers of the offices whose cases the user may reassign."""
-    scope = scope_of(user)
     users = User.objects.filter(
         role=Role.CASEWORKER, is_active=True, is_integration=False
     ).select_related("organization")
-    if scope.reach is Reach.REGENCY and scope.can_write:
-        return users.filter(organization__region_id=scope.regency_id).order_by(
-            "organization__name", "first_name", "username"
-        )
-    if scope.reach is Reach.ORGANIZATION:
-        return users.filter(organization_id=scope.organization_id).order_by(
-            "first_name", "username"
-        )
-    return users.none()
+    if not scope_of(user).can_write:
+        return users.none()
+    return users.filter(owned_q(user, org_field="organization")).order_by(
+        "organization__name", "first_name", "username"
+    )
 
 
 def visible_caseworkers(user: Any) -> QuerySet[User]:
     """Caseworkers whose cases the user may see (choices of the assigned-to filter)."""
-    scope = scope_of(user)
     users = User.objects.filter(role=Role.CASEWORKER, is_integration=False).order_by(
         "first_name", "username"
     )
-    if scope.reach is Reach.PROVINCE:
-        return users
-    if scope.reach is Reach.REGENCY:
-        return users.filter(organization__region_id=scope.regency_id)
-    if scope.reach is Reach.ORGANIZATION:
-        return users.filter(organization_id=scope.organization_id)
-    return users.none()
+    return users.filter(owned_q(user, org_field="organization"))
 
 
 def visible_districts(user: Any) -> QuerySet[Region]:
@@ -748,6 +736,7 @@ def beneficiary_find_matches(
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
 
+    rows: list[Any]  # Beneficiary rows, each with its `.similarity`
     if settings.IS_POSTGRES:
         from django.contrib.postgres.search import TrigramSimilarity
 
@@ -781,7 +770,7 @@ def beneficiary_find_matches(
         for row in rows:
             row.similarity = scores[row.pk]
 
-    def closeness(row: Beneficiary) -> tuple[float, int, int]:
+    def closeness(row: Any) -> tuple[float, int, int]:
         days = (
             abs((row.birth_date - birth_date).days)
             if birth_date is not None and row.birth_date is not None

@@ -28,7 +28,7 @@ def _link(response, testid: str) -> str | None:
     return html.unescape(found.group(1)) if found else None
 
 
-def _handed_over(orgs, opened_at: dt.datetime, *, times: int = 1) -> Case:
+def _handed_over(orgs, opened_at, *, times=1):
     """A case Samarinda owned and transferred to Balikpapan (`times` times)."""
     case = CaseFactory(owner_org=orgs["balikpapan"], opened_at=opened_at)
     for _ in range(times):
@@ -36,7 +36,7 @@ def _handed_over(orgs, opened_at: dt.datetime, *, times: int = 1) -> Case:
     return case
 
 
-def _walk_forward(client, url: str) -> tuple[list[list[int]], list]:
+def _walk_forward(client, url):
     pages, responses = [], []
     query = ""
     while query is not None:
