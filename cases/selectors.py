@@ -356,16 +356,14 @@ def case_list_walks(user: Any, case_filter: Any) -> list[CaseWalk]:
         # A NIK or a case number: one person's or one case's few rows, in one query
         # (the OR of `visible_to` costs nothing on a handful of rows).
         return [CaseWalk(case_filter.apply(Case.objects.visible_to(user)), user)]
-    scope = scope_of(user)
     walks = [CaseWalk(case_filter.apply(Case.objects.owned_in_reach_of(user)), user)]
-    if scope.reach is Reach.ORGANIZATION:
-        formerly = Q(former_owners__organization_id=scope.organization_id)
-    elif scope.reach is Reach.REGENCY:
-        formerly = Q(former_owners__regency_id=scope.regency_id)
-    else:  # the province owns everything; nothing: nothing
-        return walks
+    if scope_of(user).reach in (Reach.PROVINCE, Reach.NOTHING):
+        return walks  # the province owns everything; nothing: nothing
     if case_filter.filters_present_state():
         return walks
+    formerly = owned_q(
+        user, org_field="former_owners__organization", regency_field="former_owners__regency"
+    )
     not_owned = Case.objects.exclude(owned_q(user, org_field="owner_org", regency_field="regency"))
     walks.append(
         CaseWalk(
