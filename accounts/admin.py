@@ -21,7 +21,8 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "first_name", "last_name", "email"]
     autocomplete_fields = ["organization"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        # django-stubs types fieldsets as ModelAdmin's Optional; UserAdmin sets a tuple.
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         (_("Organisasi dan peran"), {"fields": ("organization", "role", "phone")}),
     )
     add_fieldsets = (

@@ -130,16 +130,16 @@ class User(AbstractUser):
         if self.role != Role.ADMIN and not self.organization_id:
             raise ValidationError({"organization": _("Setiap pengguna harus punya organisasi.")})
         if (
-            self.organization_id
-            and self.role in (Role.CASEWORKER,)
+            self.role in (Role.CASEWORKER,)
+            and self.organization is not None
             and not self.organization.is_office
         ):
             raise ValidationError(
                 {"role": _("Pekerja sosial harus berada di Dinas Sosial atau UPTD.")}
             )
         if (
-            self.organization_id
-            and self.role == Role.AGENCY_STAFF
+            self.role == Role.AGENCY_STAFF
+            and self.organization is not None
             and self.organization.kind != OrganizationKind.AGENCY
         ):
             raise ValidationError(

@@ -3,7 +3,7 @@ rules (NIK, duplicates, transitions, versions) are in cases/services.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -33,7 +33,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 EMPTY = [("", "—")]
 
 
-def _region_pk(form: forms.Form, name: str) -> str | None:
+def _region_pk(form: forms.Form, name: str) -> int | None:
     """The chosen region's id, or None when absent or not an id the database can
     hold (letters, non-ASCII digits, a number past a bigint)."""
     if form.is_bound:
@@ -42,7 +42,13 @@ def _region_pk(form: forms.Form, name: str) -> str | None:
         value = form.initial.get(name)
         value = getattr(value, "pk", value)
     text = str(value) if value not in (None, "") else ""
-    return text if text.isascii() and text.isdigit() and len(text) <= 18 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def model_choice_field(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's own copy of a declared ModelChoiceField (or ModelMultipleChoiceField),
+    to set its queryset: `form.fields` is typed as holding plain Fields."""
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 class VersionedForm(forms.Form):
@@ -58,7 +64,7 @@ class BeneficiaryForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     nik_absent_reason = forms.ChoiceField(
-        label=_("Alasan tanpa NIK"), choices=EMPTY + NikAbsentReason.choices, required=False
+        label=_("Alasan tanpa NIK"), choices=[*EMPTY, *NikAbsentReason.choices], required=False
     )
     no_kk = forms.CharField(
         label=_("No. KK"),
@@ -93,7 +99,7 @@ class BeneficiaryForm(forms.Form):
         label=_("Keterangan disabilitas"), required=False, max_length=200
     )
     legal_basis = forms.ChoiceField(
-        label=_("Dasar pemrosesan data (UU PDP)"), choices=EMPTY + LegalBasis.choices
+        label=_("Dasar pemrosesan data (UU PDP)"), choices=[*EMPTY, *LegalBasis.choices]
     )
     consent_note = forms.CharField(
         label=_("Keterangan persetujuan"),
@@ -111,11 +117,11 @@ class BeneficiaryForm(forms.Form):
         regency = _region_pk(self, "regency")
         district = _region_pk(self, "district")
         if regency:
-            self.fields["district"].queryset = Region.objects.filter(
+            model_choice_field(self, "district").queryset = Region.objects.filter(
                 level=Level.DISTRICT, parent_id=regency
             ).order_by("code")
         if district:
-            self.fields["village"].queryset = Region.objects.filter(
+            model_choice_field(self, "village").queryset = Region.objects.filter(
                 level=Level.VILLAGE, parent_id=district
             ).order_by("code")
 
@@ -132,7 +138,8 @@ class BeneficiaryForm(forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         regency, district, village = data.get("regency"), data.get("district"), data.get("village")
         if district and regency and district.parent_id != regency.pk:
             self.add_error("district", _("Kecamatan ini tidak berada di kabupaten/kota itu."))
@@ -172,7 +179,7 @@ class CaseOpenForm(forms.Form):
     def __init__(self, *args: Any, assignees: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if assignees is not None:
-            self.fields["assigned_to"].queryset = assignees
+            model_choice_field(self, "assigned_to").queryset = assignees
         else:
             del self.fields["assigned_to"]
 
@@ -246,7 +253,7 @@ class ServiceForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provider_org"].queryset = _provider_choices()
+        model_choice_field(self, "provider_org").queryset = _provider_choices()
 
 
 class ServiceUpdateForm(VersionedForm):
@@ -294,23 +301,29 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     closure_reason = forms.ChoiceField(
-        label=_("Alasan penutupan"), choices=EMPTY + ClosureReason.choices, required=False
+        label=_("Alasan penutupan"), choices=[*EMPTY, *ClosureReason.choices], required=False
     )
+
+
+class AssigneeField(forms.ModelChoiceField):
+    """Caseworkers named with their office (a supervisor's list spans the offices
+    of a kabupaten/kota)."""
+
+    def label_from_instance(self, obj: User) -> str:
+        assert obj.organization is not None, "an assignable caseworker has an office"
+        return f"{obj.display_name} — {obj.organization.name}"
 
 
 class AssignForm(forms.Form):
     cases = forms.ModelMultipleChoiceField(queryset=Case.objects.none())
-    assignee = forms.ModelChoiceField(
+    assignee = AssigneeField(
         label=_("Tugaskan kepada"), queryset=User.objects.none(), empty_label="—"
     )
 
     def __init__(self, *args: Any, cases: Any, assignees: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cases"].queryset = cases
-        self.fields["assignee"].queryset = assignees
-        self.fields["assignee"].label_from_instance = lambda user: (
-            f"{user.display_name} — {user.organization.name}"
-        )
+        model_choice_field(self, "cases").queryset = cases
+        model_choice_field(self, "assignee").queryset = assignees
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:

@@ -126,6 +126,13 @@ def _same(left: Any, right: Any) -> bool:
     return (left or None) == (right or None)
 
 
+def _label(field: models.Field[Any, Any] | models.ForeignObjectRel) -> str:
+    """The verbose name of one of the model's own fields (the services' data never
+    names a reverse relation, which has none)."""
+    assert isinstance(field, models.Field), f"{field.name} is not a field of its own"
+    return str(field.verbose_name)
+
+
 def _version_conflict(current: models.Model, data: dict[str, Any]) -> VersionConflict:
     """What the user typed against what is saved now, field by field."""
     changes = []
@@ -139,7 +146,7 @@ def _version_conflict(current: models.Model, data: dict[str, Any]) -> VersionCon
             changes.append(
                 {
                     "field": name,
-                    "label": str(field.verbose_name),
+                    "label": _label(field),
                     "yours": _display(current, name, theirs),
                     "current": _display(current, name, now),
                 }
@@ -158,7 +165,7 @@ def _changed_labels(instance: models.Model, data: dict[str, Any]) -> list[str]:
     labels = []
     for name, value in data.items():
         if not _same(value, _current_value(instance, name)):
-            labels.append(str(instance._meta.get_field(name).verbose_name))
+            labels.append(_label(instance._meta.get_field(name)))
     return labels
 
 
@@ -381,12 +388,10 @@ def _clean_beneficiary(
         except ValidationError as exc:
             errors["nik"] = exc.messages
         else:
-            existing = (
-                Beneficiary.objects.filter(nik=info.nik)
-                .exclude(pk=instance.pk if instance else None)
-                .select_related("registered_by_org")
-                .first()
-            )
+            same_nik = Beneficiary.objects.filter(nik=info.nik)
+            if instance is not None:
+                same_nik = same_nik.exclude(pk=instance.pk)
+            existing = same_nik.select_related("registered_by_org").first()
             if existing is not None:
                 raise _nik_duplicate(actor, existing)
         values["nik"] = nik
@@ -1091,15 +1096,16 @@ def attachment_add(
     """Store a checked upload under MEDIA_ROOT (never served) with a timeline entry."""
     _require_case_writer(actor, case)
     name = safe_name(uploaded_file.name or "")
+    size = uploaded_file.size or 0
     try:
-        _ext, content_type = check_upload(uploaded_file, name=name, size=uploaded_file.size or 0)
+        _ext, content_type = check_upload(uploaded_file, name=name, size=size)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from None
     attachment = Attachment(
         case=case,
         original_name=name,
         content_type=content_type,
-        size=uploaded_file.size,
+        size=size,
         description=(description or "").strip()[:200],
         uploaded_by=actor,
     )

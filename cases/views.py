@@ -16,6 +16,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
     HttpResponseRedirect,
     QueryDict,
 )
@@ -25,7 +26,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Organization, Role, User
 from accounts.scoping import Reach, is_office_supervisor_of, scope_of
 from cases import selectors, services
 from cases.audit import log_access
@@ -50,7 +52,7 @@ from regions.models import Level, Region
 
 PAGE_SIZE = 25
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def office_user(view: View) -> View:
@@ -58,7 +60,7 @@ def office_user(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if scope_of(request.user).reach is Reach.NOTHING:
             raise Http404
         try:
@@ -67,6 +69,14 @@ def office_user(view: View) -> View:
             return render(request, "cases/not_allowed.html", {"message": exc.message}, status=403)
 
     return wrapped
+
+
+def _office_of(user: User) -> Organization:
+    """The user's organization: office_user lets in only users whose scope reaches
+    cases, and scope_of gives a user without an organization no reach."""
+    organization = user.organization
+    assert organization is not None, "office_user let in a user without an organization"
+    return organization
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -103,7 +113,7 @@ def _id_or_none(value: str | None) -> int | None:
 
 @require_GET
 @office_user
-def region_options(request: HttpRequest) -> HttpResponse:
+def region_options(request: AuthenticatedHttpRequest) -> HttpResponse:
     """<option>s of the kecamatan of a kabupaten/kota, or desa of a kecamatan."""
     regency = _id_or_none(request.GET.get("regency"))
     district = _id_or_none(request.GET.get("district"))
@@ -126,7 +136,7 @@ def region_options(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @office_user
-def nik_check(request: HttpRequest) -> HttpResponse:
+def nik_check(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Live feedback on the NIK field: what it says, or which digits are wrong,
     and whether the person is already registered."""
     nik = normalize_number(request.GET.get("nik"))
@@ -169,7 +179,7 @@ def nik_check(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @office_user
-def beneficiary_register(request: HttpRequest) -> HttpResponse:
+def beneficiary_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not scope_of(request.user).can_write:
         raise NotAllowed(_("Anda hanya dapat melihat data, tidak dapat mendaftarkan orang."))
     context: dict[str, Any] = {}
@@ -195,14 +205,14 @@ def beneficiary_register(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("cases:case_create_for", beneficiary_pk=beneficiary.pk)
     else:
-        form = BeneficiaryForm(initial={"regency": request.user.organization.region_id})
+        form = BeneficiaryForm(initial={"regency": _office_of(request.user).region_id})
     context["form"] = form
     return render(request, "cases/beneficiary_form.html", context)
 
 
 @require_GET
 @office_user
-def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def beneficiary_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     beneficiary = selectors.get_beneficiary_for_user(request.user, pk)
     log_access(user=request.user, instance=beneficiary)
     is_supervisor = request.user.role == Role.SUPERVISOR
@@ -221,7 +231,7 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @office_user
-def beneficiary_list(request: HttpRequest) -> HttpResponse:
+def beneficiary_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search the persons the user may see, by name or NIK."""
     queryset = Beneficiary.objects.visible_to(request.user).select_related(
         "regency", "registered_by_org"
@@ -245,7 +255,7 @@ def beneficiary_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @office_user
-def beneficiary_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def beneficiary_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     beneficiary = selectors.get_beneficiary_for_user(request.user, pk)
     if not selectors.may_write_beneficiary(request.user, beneficiary):
         raise NotAllowed(_("Anda tidak dapat mengubah data orang ini."))
@@ -283,7 +293,7 @@ def beneficiary_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @office_user
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Newest first, paged by cursor (?after= / ?before= a row's opened_at and id),
     so a deep page costs what the first does; the links keep the filters. The cases
     owned in reach and those the office handed over are read as two walks and
@@ -311,7 +321,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @office_user
-def case_assign(request: HttpRequest) -> HttpResponse:
+def case_assign(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = AssignForm(
         request.POST,
@@ -341,7 +351,7 @@ def case_assign(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @office_user
-def approval_queue(request: HttpRequest) -> HttpResponse:
+def approval_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.role != Role.SUPERVISOR:
         raise Http404
     rows = selectors.approval_queue(request.user)
@@ -358,7 +368,9 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @office_user
-def case_create(request: HttpRequest, beneficiary_pk: int | None = None) -> HttpResponse:
+def case_create(
+    request: AuthenticatedHttpRequest, beneficiary_pk: int | None = None
+) -> HttpResponse:
     user = request.user
     if not scope_of(user).can_write:
         raise NotAllowed(_("Anda hanya dapat melihat kasus, tidak dapat membukanya."))
@@ -366,7 +378,7 @@ def case_create(request: HttpRequest, beneficiary_pk: int | None = None) -> Http
         # Choose the person first: registration does the duplicate check.
         return redirect("cases:beneficiary_register")
     beneficiary = selectors.get_beneficiary_for_user(user, beneficiary_pk)
-    assignees = selectors.assignable_caseworkers(user).filter(organization_id=user.organization_id)
+    assignees = selectors.assignable_caseworkers(user).filter(organization=_office_of(user))
     if request.method == "POST":
         form = CaseOpenForm(request.POST, assignees=assignees)
         if form.is_valid():
@@ -394,7 +406,7 @@ def case_create(request: HttpRequest, beneficiary_pk: int | None = None) -> Http
     return render(request, "cases/case_open.html", {"form": form, "beneficiary": beneficiary})
 
 
-def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+def _case_context(request: AuthenticatedHttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
     former = selectors.former_ownership(user, case)
     cutoff = former.until if former is not None else None
@@ -430,7 +442,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 @require_GET
 @office_user
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, pk)
     log_access(user=request.user, instance=case)
     return render(request, "cases/case_detail.html", _case_context(request, case))
@@ -438,7 +450,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @office_user
-def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def case_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, pk, write=True)
     context: dict[str, Any] = {"case": case}
     if request.method == "POST":
@@ -467,7 +479,9 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/case_edit.html", context)
 
 
-def _status_response(request: HttpRequest, case: Case, error: str = "") -> HttpResponse:
+def _status_response(
+    request: AuthenticatedHttpRequest, case: Case, error: str = ""
+) -> HttpResponse:
     """htmx: the case page again (the form's hx-select swaps the page body in place,
     no navigation); otherwise a redirect back to where the form was."""
     if _is_htmx(request) and not request.POST.get("next"):
@@ -482,7 +496,7 @@ def _status_response(request: HttpRequest, case: Case, error: str = "") -> HttpR
 
 @require_POST
 @office_user
-def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def case_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, pk, write=True)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -518,7 +532,7 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @office_user
-def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+def case_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, pk, write=True)
     form = NoteForm(request.POST)
     error = ""
@@ -545,7 +559,7 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @office_user
-def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, pk, write=True)
     form = AssessmentForm(request.POST or None, prefix="assessment")
     if request.method == "POST" and form.is_valid():
@@ -567,7 +581,7 @@ def _step(case: Case, form: Any, title: str, **extra: Any) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @office_user
-def service_create(request: HttpRequest, pk: int) -> HttpResponse:
+def service_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, pk, write=True)
     form = ServiceForm(request.POST or None, prefix="service")
     if request.method == "POST" and form.is_valid():
@@ -585,7 +599,7 @@ def service_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @office_user
-def service_update(request: HttpRequest, pk: int, service_pk: int) -> HttpResponse:
+def service_update(request: AuthenticatedHttpRequest, pk: int, service_pk: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, pk, write=True)
     service = (
         ServiceDelivery.objects.filter(case=case, pk=service_pk)
@@ -623,7 +637,7 @@ def service_update(request: HttpRequest, pk: int, service_pk: int) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 @office_user
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, pk, write=True)
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -648,7 +662,9 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @office_user
-def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def attachment_download(
+    request: AuthenticatedHttpRequest, pk: int, attachment_pk: int
+) -> FileResponse:
     case = selectors.get_case_for_user(request.user, pk)
     attachments = case.attachments.all()
     cutoff = selectors.history_cutoff(request.user, case)

@@ -487,6 +487,8 @@ class _Seeder:
 
     def new_case(self, sender: User) -> Case:
         name, sex, birth = EXTRA_PEOPLE[self.extra_index % len(EXTRA_PEOPLE)]
+        organization = sender.organization
+        assert organization is not None, f"{sender} is a scenario sender without an office"
         self.extra_index += 1
         person = case_services.beneficiary_register(
             actor=sender,
@@ -498,7 +500,7 @@ class _Seeder:
                 "birth_date": dt.date.fromisoformat(birth),
                 "birth_date_estimated": True,
                 "address": "Belum tetap",
-                "region": sender.organization.region,
+                "region": organization.region,
                 "legal_basis": "consent",
                 "consent_note": f"{DEMO_REF_MARK} Persetujuan lisan ybs. saat penjangkauan.",
             },

@@ -37,7 +37,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     failed = [
         name for name, state in (("database", database), ("broker", broker)) if state == "down"
     ]
-    body = {"status": "ok" if not failed else "fail", "database": database, "broker": broker}
+    body: dict[str, str | list[str]] = {
+        "status": "ok" if not failed else "fail",
+        "database": database,
+        "broker": broker,
+    }
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=503 if failed else 200)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Role, User
+from cases.forms import model_choice_field
 from cases.models import LegalBasis, ServiceType
 from referrals.models import ReferralKind, ServiceOffer, Urgency
 from referrals.selectors import referral_target_organizations
@@ -73,10 +74,11 @@ class ReferralForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "ref_%s")  # the directory search on the page has id_*
         super().__init__(*args, **kwargs)
-        self.fields["to_org"].queryset = referral_target_organizations()  # type: ignore[attr-defined]
+        model_choice_field(self, "to_org").queryset = referral_target_organizations()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("to_org") and not data.get("offer"):
             self.add_error("to_org", _("Pilih organisasi tujuan atau layanan dari direktori."))
         return data
@@ -100,7 +102,7 @@ class AcceptForm(forms.Form):
 
     def __init__(self, *args: Any, to_org_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "assigned_to").queryset = User.objects.filter(
             organization_id=to_org_id,
             role=Role.CASEWORKER,
             is_active=True,

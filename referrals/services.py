@@ -235,7 +235,7 @@ def _refusal(current: Referral, action: str) -> Exception:
         who, when = current.decided_by, current.decided_at
     who_text = _("pengguna lain")
     if who is not None:
-        org = who.organization.name if who.organization_id else ""
+        org = who.organization.name if who.organization is not None else ""
         who_text = f"{who.display_name} ({org})" if org else who.display_name
     return AlreadyDecided(
         _("Rujukan ini sudah %(status)s oleh %(who)s pada %(when)s.")
@@ -602,6 +602,7 @@ def referral_accept(
         holds_capacity=takes_place,
     )
     if takes_place:
+        assert referral.offer_id is not None  # takes_place checked the offer
         _take_place(referral.offer_id, now=now)
 
     if referral.kind == ReferralKind.TRANSFER:
@@ -613,6 +614,10 @@ def referral_accept(
             note=referral.number,
         )
     else:
+        if referral.service_type is None:  # referral_create requires it; generated data may not
+            raise ValidationError(
+                {"service_type": _("Rujukan layanan ini tidak menyebut layanan yang diminta.")}
+            )
         service = service_delivery_create(
             case=referral.case,
             service_type=referral.service_type,
@@ -720,7 +725,13 @@ def referral_complete(
     )
     _release_place(referral, now=now)
     if referral.service_delivery_id:
-        _service_delivery_finish(referral, actor=actor, outcome=outcome, at=now)
+        _service_delivery_finish(
+            referral,
+            service_id=referral.service_delivery_id,
+            actor=actor,
+            outcome=outcome,
+            at=now,
+        )
     _add_case_event(
         referral,
         actor=actor,
@@ -774,14 +785,14 @@ def _add_case_event(referral: Referral, *, actor: User, at: dt.datetime, text: s
 
 
 def _service_delivery_finish(
-    referral: Referral, *, actor: User, outcome: str, at: dt.datetime
+    referral: Referral, *, service_id: int, actor: User, outcome: str, at: dt.datetime
 ) -> None:
-    """Mark the service that the accepted referral created as done, with its outcome.
+    """Mark the service that the accepted referral created (`service_id`) as done,
+    with its outcome.
 
     Updated here rather than through cases' service_delivery_update because the
     receiving organization (often an agency) does not own the case it serves.
     """
-    service_id = referral.service_delivery_id
     ServiceDelivery.objects.filter(pk=service_id).update(
         status=ServiceStatus.DONE,
         outcome=outcome,
@@ -905,11 +916,13 @@ def referral_message_post(*, actor: User, referral: Referral, body: str) -> Refe
     body = (body or "").strip()
     if not is_participant(actor, referral):
         raise NotAllowed(_("Hanya kedua organisasi dalam rujukan ini yang dapat berkirim pesan."))
+    organization = actor.organization
+    assert organization is not None  # a participant acts for one of the two organizations
     if not body:
         raise ValidationError({"body": _("Pesan tidak boleh kosong.")})
     now = timezone.now()
     message = ReferralMessage(
-        referral=referral, author=actor, author_org=actor.organization, body=body, created_at=now
+        referral=referral, author=actor, author_org=organization, body=body, created_at=now
     )
     message.full_clean()
     message.save()
@@ -918,7 +931,7 @@ def referral_message_post(*, actor: User, referral: Referral, body: str) -> Refe
         referral=referral,
         kind=NotificationKind.MESSAGE,
         text=_("Pesan baru pada rujukan %(number)s dari %(org)s.")
-        % {"number": referral.number, "org": actor.organization.name},
+        % {"number": referral.number, "org": organization.name},
         organization_ids=_both_sides(referral),
         exclude=actor,
         at=now,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
 from cases.audit import log_access
 from pmks.errors import DomainError, VersionConflict
@@ -58,7 +59,7 @@ class CountedPaginator(Paginator):
 # --- lists --------------------------------------------------------------------------
 
 
-def _referral_list(request: HttpRequest, box: str) -> HttpResponse:
+def _referral_list(request: AuthenticatedHttpRequest, box: str) -> HttpResponse:
     user = request.user
     boxes = selectors.boxes_for(user)
     if box not in boxes:
@@ -106,19 +107,19 @@ def _referral_list(request: HttpRequest, box: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _referral_list(request, Box.INBOX)
 
 
 @login_required
 @require_GET
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _referral_list(request, Box.OUTBOX)
 
 
 @login_required
 @require_GET
-def all_referrals(request: HttpRequest) -> HttpResponse:
+def all_referrals(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _referral_list(request, Box.ALL)
 
 
@@ -127,7 +128,7 @@ def all_referrals(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     log_access(user=request.user, instance=referral.case.beneficiary)  # UU PDP: who viewed
     actions = services.allowed_actions(request.user, referral)
@@ -171,7 +172,7 @@ def _expected_version(request: HttpRequest) -> int | None:
 
 @login_required
 @require_POST
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     form = AcceptForm(request.POST, to_org_id=referral.to_org_id)
     if not form.is_valid():
@@ -199,7 +200,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decline(request: HttpRequest, pk: int) -> HttpResponse:
+def decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     _run(
         request,
@@ -217,7 +218,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     _run(
         request,
@@ -235,7 +236,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
+def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     _run(
         request,
@@ -253,7 +254,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def message_post(request: HttpRequest, pk: int) -> HttpResponse:
+def message_post(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     try:
         message = services.referral_message_post(
@@ -277,7 +278,7 @@ def message_post(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def letter(request: HttpRequest, pk: int) -> HttpResponse:
+def letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     log_access(user=request.user, instance=referral.case.beneficiary)
     return render(
@@ -291,7 +292,7 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def create(request: HttpRequest, case_pk: int) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
     case = selectors.get_writable_case_for_user(request.user, case_pk)
     offer_filter = ServiceOfferFilter(data=request.GET)
     offers = selectors.offer_list(filters=request.GET)[:50]
@@ -362,7 +363,7 @@ def create(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not selectors.boxes_for(request.user):
         raise Http404
     offers = list(selectors.offer_list(filters=request.GET, user=request.user)[:200])
@@ -381,7 +382,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+def offer_capacity(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(
         selectors.offer_list(user=request.user), pk=pk
     )  # agency staff only reach their own offers
@@ -429,7 +430,7 @@ def offer_capacity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.notification_list(request.user), 30).get_page(
         request.GET.get("page")
     )
@@ -446,7 +447,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notification_badge(request: HttpRequest) -> HttpResponse:
+def notification_badge(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "referrals/_notification_badge.html",

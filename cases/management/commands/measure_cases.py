@@ -94,6 +94,11 @@ class Command(BaseCommand):
         template = Beneficiary.objects.select_related("regency").first()
         if template is None:
             raise CommandError("Run `manage.py seed_demo` first (the people need an office).")
+        if template.birth_date is None:
+            raise CommandError(
+                f"Person {template.pk} has no birth date for the new people to vary."
+            )
+        birth_date = template.birth_date
         regencies = list({b.regency for b in Beneficiary.objects.select_related("regency")})
         firsts = [fake.first_name() for _ in range(500)]
         lasts = [fake.last_name() for _ in range(500)]
@@ -104,7 +109,7 @@ class Command(BaseCommand):
                 Beneficiary(
                     full_name=f"{rng.choice(firsts)} {rng.choice(lasts)}",
                     sex=rng.choice("MF"),
-                    birth_date=template.birth_date.replace(year=1940 + rng.randrange(80)),
+                    birth_date=birth_date.replace(year=1940 + rng.randrange(80)),
                     region=regency,
                     regency=regency,
                     legal_basis="public_task",
