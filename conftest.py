@@ -76,7 +76,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not IN_CI:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if reporter is None:
+        return
+    skipped = reporter.stats.get("skipped", [])
     if skipped:
         reporter.write_sep("!", f"CI: {len(skipped)} skipped tests count as failures")
         for report in skipped:
@@ -255,7 +257,10 @@ def chromium():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page(chromium, live_server):  # type: ignore[no-untyped-def]
     context = chromium.new_context(
-        locale="id-ID", timezone_id="Asia/Makassar", accept_downloads=True
+        base_url=live_server.url,  # page.goto("/path/") is on the live server
+        locale="id-ID",
+        timezone_id="Asia/Makassar",
+        accept_downloads=True,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -7,7 +7,7 @@ from accounts.factories import OrganizationFactory
 from cases.models import Beneficiary, Case, LegalBasis, PmksCategory, Sex
 
 
-class BeneficiaryFactory(factory.django.DjangoModelFactory):
+class BeneficiaryFactory(factory.django.DjangoModelFactory[Beneficiary]):
     class Meta:
         model = Beneficiary
 
@@ -22,7 +22,7 @@ class BeneficiaryFactory(factory.django.DjangoModelFactory):
     nik_absent_reason = "not_registered"
 
 
-class CaseFactory(factory.django.DjangoModelFactory):
+class CaseFactory(factory.django.DjangoModelFactory[Case]):
     class Meta:
         model = Case
 

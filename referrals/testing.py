@@ -12,7 +12,7 @@ from referrals.services import referral_create
 
 
 def make_case(owner_org: Organization, *, assigned_to: User | None = None, **fields: Any) -> Case:
-    return CaseFactory(owner_org=owner_org, assigned_to=assigned_to, **fields)
+    return CaseFactory.create(owner_org=owner_org, assigned_to=assigned_to, **fields)
 
 
 def send(

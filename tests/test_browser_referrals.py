@@ -48,10 +48,10 @@ def open_refer_page(page: Page, case: Case) -> None:
     except NoReverseMatch:
         case_url = None
     if case_url:
-        page.goto(page.base_url + case_url)
+        page.goto(case_url)
         page.get_by_role("link", name="Rujuk", exact=True).click()
     else:
-        page.goto(page.base_url + reverse("referrals:create", args=[case.pk]))
+        page.goto(reverse("referrals:create", args=[case.pk]))
     expect(page.get_by_test_id("referral-form")).to_be_visible()
 
 
@@ -73,7 +73,7 @@ def fill_referral(page: Page, *, kind: str, to_org: str, service: str | None = N
 
 
 def open_from_inbox(page: Page, number: str) -> None:
-    page.goto(page.base_url + reverse("referrals:inbox"))
+    page.goto(reverse("referrals:inbox"))
     page.get_by_role("link", name=number).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(number)
 
@@ -104,7 +104,7 @@ def test_a_samarinda_caseworker_transfers_a_case_to_balikpapan(page, orgs, alice
         case_url = reverse("cases:case_detail", args=[case.pk])
     except NoReverseMatch:
         return
-    response = page.goto(page.base_url + case_url)
+    response = page.goto(case_url)
     assert response is not None and response.status == 200
 
 
@@ -132,7 +132,7 @@ def test_a_service_referral_is_declined_sent_elsewhere_and_completed(
     logout(page)
 
     login(page, "alice")
-    page.goto(page.base_url + reverse("referrals:detail", args=[first.pk]))
+    page.goto(reverse("referrals:detail", args=[first.pk]))
     expect(page.get_by_test_id("decision-reason")).to_have_text("Di luar wilayah layanan kami.")
     open_refer_page(page, case)
     fill_referral(
@@ -161,7 +161,7 @@ def test_a_service_referral_is_declined_sent_elsewhere_and_completed(
     logout(page)
 
     login(page, "alice")
-    page.goto(page.base_url + reverse("referrals:outbox"))
+    page.goto(reverse("referrals:outbox"))
     row = page.get_by_test_id("referral-table").get_by_role("row").filter(has_text=second.number)
     expect(row).to_contain_text("Selesai")
     page.get_by_role("link", name=second.number).click()

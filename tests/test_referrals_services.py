@@ -686,7 +686,7 @@ def test_a_transfers_sending_side_stays_the_office_that_sent_it(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_old_office_cancelling_while_the_transfer_commits_is_refused(orgs, alice, bob):
+def test_the_old_office_cancelling_while_the_transfer_commits_is_refused(orgs, alice, bob) -> None:
     """alice's page was loaded before the transfer; her cancel waits for the case row
     the acceptance holds, then sees the case is Balikpapan's."""
     import threading

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -213,7 +213,7 @@ def test_columns_it_does_not_know_get_their_default_or_null():
     assert fallback["created_at"] == NOW  # auto_now_add
 
 
-def test_it_names_a_required_column_it_cannot_fill():
+def test_it_names_a_required_column_it_cannot_fill() -> None:
     class NoNameRow(NamedTuple):
         id: int
         sex: str
@@ -227,7 +227,7 @@ def test_it_names_a_required_column_it_cannot_fill():
         scale.Table(scale.Beneficiary, NoNameRow, NOW)
 
 
-def fingerprint() -> list[tuple]:
+def fingerprint() -> list[list[tuple[Any, ...]]]:
     people = list(
         Beneficiary.objects.order_by("nik", "full_name", "birth_date").values_list(
             "nik", "full_name", "sex", "birth_date", "no_kk", "address", "regency__code"

@@ -65,7 +65,7 @@ def wait_for(predicate, seconds: float = 20.0) -> float:
 
 
 def open_case_through_the_web(client, orgs) -> None:
-    person = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
+    person = BeneficiaryFactory.create(registered_by_org=orgs["samarinda"])
     category = PmksCategory.objects.get(code="PMKS11")
     response = client.post(
         f"/kasus/baru/{person.pk}/", {"primary_category": category.pk, "priority": "normal"}
