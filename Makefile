@@ -41,6 +41,7 @@ lint: install
 	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=True $(PY) manage.py check
 	DEBUG=True $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	DEBUG=True $(PY) -m mypy .
 
 messages: install
 	DEBUG=True $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
