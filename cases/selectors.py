@@ -705,27 +705,28 @@ def _years_around(birth_date: dt.date, years: int) -> tuple[dt.date, dt.date]:
 def beneficiary_find_matches(
     *,
     full_name: str,
+    regency: Region | int,
     birth_date: dt.date | None = None,
-    regency: Region | int | None = None,
     limit: int = 10,
     without_nik_only: bool = False,
     exclude_pk: int | None = None,
 ) -> list[Beneficiary]:
     """Persons who are likely the same as the one being registered.
 
-    Similar name (trigram similarity ≥ MATCH_THRESHOLD), same kabupaten/kota when
-    given, birth date within ±MATCH_YEARS years when given (or unknown). Each
-    result carries `.similarity`; best first. On PostgreSQL the name filter is
-    `full_name % name` served by the trigram index (migration 0003); on SQLite
-    the same similarity is computed in Python over the candidates of the region
-    and birth window, which is slower but gives the same answer.
+    Similar name (trigram similarity ≥ MATCH_THRESHOLD), same kabupaten/kota,
+    birth date within ±MATCH_YEARS years when given (or unknown). Each result
+    carries `.similarity`; best first. On PostgreSQL the name filter is
+    `full_name % name` served by the trigram index of that kabupaten/kota
+    (migration 0012); on SQLite the same similarity is computed in Python over the
+    candidates of the region and birth window, which is slower but gives the same
+    answer.
     """
     name = " ".join(full_name.split())
     if not name:
         return []
-    queryset = Beneficiary.objects.select_related("registered_by_org", "regency")
-    if regency is not None:
-        queryset = queryset.filter(regency=regency)
+    queryset = Beneficiary.objects.select_related("registered_by_org", "regency").filter(
+        regency=regency
+    )
     if birth_date is not None:
         low, high = _years_around(birth_date, MATCH_YEARS)
         queryset = queryset.filter(Q(birth_date__range=(low, high)) | Q(birth_date__isnull=True))
