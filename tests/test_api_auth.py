@@ -16,12 +16,6 @@ from pmks.errors import NotAllowed
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords are hashed with MD5 here: PBKDF2 is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 ME = "/api/v1/me/"
 
 

@@ -14,12 +14,6 @@ from cases.models import Beneficiary, Case, CaseStatus, ServiceDelivery, Service
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords are hashed with MD5 here: PBKDF2 is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 PERSON = {
     "nik": "6472015705900001",
     "full_name": "Siti Rahmawati",

@@ -18,12 +18,6 @@ from cases.factories import CaseFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords are hashed with MD5 here: PBKDF2 is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class Api:
     """What an integrator writes: urllib, JSON, the key in a header."""
 

@@ -12,12 +12,6 @@ from api.testing import error_of, issue_key, key_client
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords are hashed with MD5 here: PBKDF2 is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 PAGE = "/api/v1/integrasi/"
 
 

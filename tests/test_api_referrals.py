@@ -16,12 +16,6 @@ from referrals.testing import send
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords are hashed with MD5 here: PBKDF2 is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 LIST = "/api/v1/referrals/"
 
 

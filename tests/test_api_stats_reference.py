@@ -10,12 +10,6 @@ from referrals.factories import ServiceOfferFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords are hashed with MD5 here: PBKDF2 is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 STATS = "/api/v1/stats/summary/"
 
 

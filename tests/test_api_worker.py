@@ -19,11 +19,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_the_worker_retries_a_failed_delivery_after_the_backoff(orgs, alice):
     case = CaseFactory(owner_org=orgs["samarinda"])
     with (

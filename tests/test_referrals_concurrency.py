@@ -26,11 +26,6 @@ from referrals.testing import make_case, send
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def at_once(*calls: Callable[[], Any]) -> list[tuple[str, Any]]:
     """Run the calls in threads released together; ("ok", result) or ("error", exc)."""
     barrier = threading.Barrier(len(calls))

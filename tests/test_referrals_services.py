@@ -35,11 +35,6 @@ def record_change(model: str, pk: int | None) -> None:
     received_changes.append((model, pk))
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def hooks(settings):
     """Route pmks.hooks to recorders through the real settings-wired mechanism."""

@@ -16,11 +16,6 @@ from referrals.testing import make_case, send
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def referral(orgs, alice, agnes):
     return send(alice, make_case(orgs["samarinda"]), orgs["rsud"], urgency="high")

@@ -22,11 +22,6 @@ from referrals.testing import make_case, send
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def client_for(client, user):
     client.force_login(user)
     return client

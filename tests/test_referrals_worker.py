@@ -21,11 +21,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def worker_output():
     """A real worker with the console e-mail backend; yields its output lines."""

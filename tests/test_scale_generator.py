@@ -34,12 +34,6 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):  # type: ignore[no-untyped-def]
-    # seed_organizations and the generated caseworkers hash a password each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def generate(n: int, *, seed: int = 7, **options) -> scale.ScaleResult:  # type: ignore[no-untyped-def]
     options.setdefault("statistics", False)
     return scale.generate_scale(

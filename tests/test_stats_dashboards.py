@@ -24,12 +24,6 @@ from stats.selectors import summary_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Personas get a password; hashing it properly is slow and beside the point here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 PROVINCE = "/statistik/provinsi/"
 SAMARINDA = "/statistik/kabupaten/64.72/"
 BALIKPAPAN = "/statistik/kabupaten/64.71/"

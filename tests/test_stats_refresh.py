@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Personas get a password; hashing it properly is slow and beside the point here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def fresh_refresh_state():
     """The cache (Redis on the Postgres run) and the queue outlive a test: start clean."""
     keys = (tasks.SCHEDULED_KEY, CACHE_LOCK_KEY)

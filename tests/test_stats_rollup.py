@@ -33,12 +33,6 @@ from stats.rollup import period_starts, rebuild, take_snapshot
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Personas get a password; hashing it properly is slow and beside the point here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 DECIDED = ("accepted", "declined", "completed")
 
 
