@@ -435,6 +435,12 @@ def run_web(args: argparse.Namespace) -> dict[str, Any]:
         count_queries=False,
     )
     bench.measure(
+        "raw SQL: search by NIK",
+        "reference",
+        lambda: raw(url_for("cases:case_list"), {"q": niks[0][1]}),
+        count_queries=False,
+    )
+    bench.measure(
         "raw SQL: statistics aggregate",
         "reference",
         stats_aggregate,
