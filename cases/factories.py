@@ -31,7 +31,6 @@ class CaseFactory(factory.django.DjangoModelFactory[Case]):
     beneficiary = factory.SubFactory(
         BeneficiaryFactory, registered_by_org=factory.SelfAttribute("..owner_org")
     )
-    beneficiary_name = factory.LazyAttribute(lambda o: o.beneficiary.full_name)
     primary_category = factory.LazyFunction(lambda: PmksCategory.objects.get(code="PMKS11"))
     regency = factory.LazyAttribute(lambda o: o.owner_org.region)
     opened_at = factory.LazyFunction(timezone.now)

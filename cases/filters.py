@@ -231,7 +231,7 @@ class CaseFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
         # A filter on a case's present state would tell an office that handed a case
         # over what became of it; such filters cover the cases owned in reach only.
-        if any(self.form.cleaned_data.get(name) not in (None, "") for name in STATE_FILTERS):
+        if self.filters_present_state():
             queryset = queryset & Case.objects.owned_in_reach_of(self.user)
         return super().filter_queryset(queryset)
 

@@ -445,7 +445,7 @@ class CaseFormerOwner(models.Model):
     # Copies, filled by save(): the organization's kabupaten/kota and the case's
     # opening time (neither changes). With them the case list walks an office's or a
     # regency's formerly owned cases newest first from an index, as it walks the
-    # owned ones (cases.selectors.case_list_page; docs/PERFORMANCE.md, C6).
+    # owned ones (cases.selectors.case_list_walks; docs/PERFORMANCE.md, C6).
     regency = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     case_opened_at = models.DateTimeField()
 

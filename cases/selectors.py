@@ -281,11 +281,7 @@ class CaseWalk:
         found = list(
             shown.order_by(*(("-opened_at", "-pk") if newest_first else ("opened_at", "pk")))
         )
-        for case in found:
-            case.transferred_away = not may_see_owned(  # type: ignore[attr-defined]
-                self.user, organization_id=case.owner_org_id, regency_id=case.regency_id
-            )
-        return found
+        return mark_transferred_away(self.user, found)
 
 
 def _merged_page(
@@ -322,9 +318,9 @@ def keyset_paginate(
     *walks: CaseWalk, after: str | None, before: str | None, size: int = 25
 ) -> KeysetPage:
     """Newest first (opened_at desc, id desc) over one or more walks of disjoint
-    cases. `after`: the page following
-    the row of that cursor; `before`: the page preceding it; neither: the first
-    page. One extra row per walk tells if there is more; nothing is counted.
+    cases. `after`: the page following the row of that cursor; `before`: the page
+    preceding it; neither: the first page. One extra row per walk tells if there is
+    more; nothing is counted.
 
     The bound is written `opened_at <= t AND NOT (opened_at = t AND id >= pk)`
     (not a row comparison the ORM lacks), which PostgreSQL serves from the
@@ -460,9 +456,12 @@ def case_as_it_was(case: Case, former: CaseFormerOwner, data: dict[str, Any]) ->
 
 def mark_transferred_away(user: Any, cases: list[Case]) -> list[Case]:
     """Flag the rows the user sees only as a former owner (lists show them as moved,
-    without the present status, priority or caseworker). Needs owner_org loaded."""
+    without the present status, priority or caseworker). Reads the cases' own
+    owner_org_id and regency_id: no join needed."""
     for case in cases:
-        case.transferred_away = not may_see_owner(user, case.owner_org)  # type: ignore[attr-defined]
+        case.transferred_away = not may_see_owned(  # type: ignore[attr-defined]
+            user, organization_id=case.owner_org_id, regency_id=case.regency_id
+        )
     return cases
 
 

@@ -264,8 +264,6 @@ def case_transfer_ownership(
     CaseFormerOwner.objects.create(
         case=case,
         organization=from_org,
-        regency_id=from_org.region_id,
-        case_opened_at=case.opened_at,
         until=now,
         snapshot=_snapshot(case),
     )
@@ -592,7 +590,6 @@ def case_open(
     case = Case(
         number=_next_case_number(organization.region, timezone.localdate().year),
         beneficiary=beneficiary,
-        beneficiary_name=beneficiary.full_name,
         primary_category=primary_category,
         owner_org=organization,
         regency_id=organization.region_id,

@@ -164,9 +164,7 @@ def is_sender(user: Any, referral: Referral) -> bool:
     if organization is None or user.role not in _SENDER_ROLES or not organization.is_office:
         return False
     organization_id, regency_id = sending_office(referral)
-    if organization.pk == organization_id:
-        return True
-    # Otherwise only an office supervisor of that kabupaten/kota writes there.
+    # Its caseworkers and supervisors, or the office supervisor of its kabupaten/kota.
     return may_change_owned(user, organization_id=organization_id, regency_id=regency_id)
 
 

@@ -159,16 +159,11 @@ class BeneficiaryFact(models.Model):
         return f"{self.regency_id}/{self.sex}/{self.age_band}: {self.total}"
 
 
-class MonthlyCaseFlow(models.Model):
-    """Cases opened, closed and reopened per calendar month (WITA).
-
-    New: by `opened_at`. Closed: cases closed now, by `closed_at`. Reopened: the
-    reopen events of the timeline, by their time. Regency/district as in CaseFact;
-    `level` as in CaseCount (the regency rows are the district rows summed).
-    """
+class CaseFlowColumns(models.Model):
+    """The columns MonthlyCaseFlow and CaseFlowPeriod share: an area (`level` as in
+    CaseCount) and category, and the cases opened, closed and reopened there."""
 
     level = models.CharField(_("tingkat"), max_length=10, choices=AreaLevel.choices)
-    month = models.DateField(_("bulan"))
     regency = _fk(Region, _("kabupaten/kota"))
     district = _fk(Region, _("kecamatan"), null=True)
     category = _fk(PmksCategory, _("kategori PMKS utama"))
@@ -176,6 +171,20 @@ class MonthlyCaseFlow(models.Model):
     closed_total = models.PositiveIntegerField(_("ditutup"))
     reopened_total = models.PositiveIntegerField(_("dibuka kembali"))
     computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        abstract = True
+
+
+class MonthlyCaseFlow(CaseFlowColumns):
+    """Cases opened, closed and reopened per calendar month (WITA).
+
+    New: by `opened_at`. Closed: cases closed now, by `closed_at`. Reopened: the
+    reopen events of the timeline, by their time. Regency/district as in CaseFact;
+    `level` as in CaseCount (the regency rows are the district rows summed).
+    """
+
+    month = models.DateField(_("bulan"))
 
     class Meta:
         verbose_name = _("arus kasus bulanan")
@@ -194,20 +203,12 @@ class MonthlyCaseFlow(models.Model):
         return f"{self.month:%Y-%m} {self.regency_id}/{self.category_id}"
 
 
-class CaseFlowPeriod(models.Model):
+class CaseFlowPeriod(CaseFlowColumns):
     """Cases opened, closed and reopened within each dashboard period: MonthlyCaseFlow
     summed over the period's months, per area (`level` as in CaseCount) and category.
     The dashboards read a few hundred rows of it, however long the history."""
 
     period = models.CharField(_("periode"), max_length=10, choices=Period.choices)
-    level = models.CharField(_("tingkat"), max_length=10, choices=AreaLevel.choices)
-    regency = _fk(Region, _("kabupaten/kota"))
-    district = _fk(Region, _("kecamatan"), null=True)
-    category = _fk(PmksCategory, _("kategori PMKS utama"))
-    new_total = models.PositiveIntegerField(_("baru"))
-    closed_total = models.PositiveIntegerField(_("ditutup"))
-    reopened_total = models.PositiveIntegerField(_("dibuka kembali"))
-    computed_at = models.DateTimeField(_("data per"))
 
     class Meta:
         verbose_name = _("arus kasus per periode")
