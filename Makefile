@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-REGIONS_CSV ?= ../shared/data/regions_kaltim.csv
+REGIONS_CSV ?= regions/data/regions_kaltim.csv
 # `make run` is the embedded default: SQLite, inline tasks, DEBUG on.
 RUN_ENV := DEBUG=True
 

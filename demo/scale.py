@@ -56,9 +56,10 @@ from cases.models import (
 )
 from demo.organizations import DEMO_PASSWORD, REGENCY_SLUGS, seed_organizations
 from referrals.models import Notification, Referral, ReferralMessage, ServiceOffer
+from regions.loading import SHIPPED_CSV
 from regions.models import Level, Region
 
-DEFAULT_REGIONS_CSV = Path(settings.BASE_DIR).parent / "shared" / "data" / "regions_kaltim.csv"
+DEFAULT_REGIONS_CSV = SHIPPED_CSV
 # Above this many beneficiaries (PostgreSQL) indexes and foreign keys are rebuilt
 # around the load instead of being maintained row by row.
 BULK_THRESHOLD = 100_000

@@ -18,6 +18,12 @@ from regions.models import LEVEL_DEPTH, SEGMENT_DIGITS, Level, Region
 
 EXPECTED_COLUMNS = ["code", "name", "level", "parent_code"]
 
+# The project's own copies of the reference data (see regions/data/README.md).
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SHIPPED_CSV = DATA_DIR / "regions_kaltim.csv"
+KABKOTA_GEOJSON = DATA_DIR / "kaltim_kabkota.geojson"
+KECAMATAN_GEOJSON = DATA_DIR / "kaltim_kecamatan.geojson"
+
 
 class RegionFileError(Exception):
     """The file cannot be loaded; the message names the line and the problem."""

@@ -2,14 +2,23 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from regions.loading import RegionFileError, load_file
+from regions.loading import SHIPPED_CSV, RegionFileError, load_file
 
 
 class Command(BaseCommand):
-    help = "Load a Kemendagri region tree from a CSV (code,name,level,parent_code)."
+    help = (
+        "Load a Kemendagri region tree from a CSV (code,name,level,parent_code); "
+        "without a path, the shipped Kaltim tree."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "path",
+            type=Path,
+            nargs="?",
+            default=SHIPPED_CSV,
+            help="CSV to load; by default the tree that ships in regions/data/.",
+        )
 
     def handle(self, *args: object, path: Path, **options: object) -> None:
         try:
