@@ -20,10 +20,11 @@ so an object outside the scope is indistinguishable from one that does not exist
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accounts.models import OrganizationKind, Role
 
@@ -48,13 +49,24 @@ class Scope:
 
 NOTHING = Scope(Reach.NOTHING)
 
+QuerySetT = TypeVar("QuerySetT", bound=QuerySet[Any])
+
+
+def acting_organization(user: Any) -> Any:
+    """The organization an authenticated, active user acts for, if it is active;
+    None otherwise. Deactivating either ends every permission at once."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    organization = user.organization
+    if organization is None or not organization.is_active:
+        return None
+    return organization
+
 
 def scope_of(user: Any) -> Scope:
     """The reach of a user over organization-owned objects (cases, beneficiaries)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return NOTHING
-    organization = user.organization
-    if organization is None or not organization.is_active:
+    organization = acting_organization(user)
+    if organization is None:
         return NOTHING
     if user.role == Role.CASEWORKER and organization.is_office:
         return Scope(Reach.ORGANIZATION, organization_id=organization.pk, can_write=True)
@@ -71,23 +83,45 @@ def scope_of(user: Any) -> Scope:
     return NOTHING
 
 
+# Explicit "every row" and "no row" conditions. Never a bare Q(): inside an OR an
+# empty Q vanishes (Q(a) | Q() is Q(a)) and inside an AND it means everything, so
+# a rule built from it changes meaning with its neighbour.
+EVERY_ROW = Q(pk__isnull=False)
+NO_ROW = Q(pk__in=[])
+
+
 def owned_q(user: Any, *, org_field: str, regency_field: str | None = None) -> Q:
     """Q for objects whose owner organization is within the user's reach.
 
     `org_field` names the owning-organization foreign key (e.g. "owner_org");
     `regency_field`, when the model stores the owner's kabupaten/kota itself,
-    lets a regency supervisor's filter avoid a join.
+    lets a regency supervisor's filter avoid a join. The result is safe to AND and
+    to OR: the province's reach is EVERY_ROW, no reach is NO_ROW.
     """
     scope = scope_of(user)
     if scope.reach is Reach.PROVINCE:
-        return Q()
+        return EVERY_ROW
     if scope.reach is Reach.REGENCY:
         if regency_field:
             return Q(**{f"{regency_field}_id": scope.regency_id})
         return Q(**{f"{org_field}__region_id": scope.regency_id})
     if scope.reach is Reach.ORGANIZATION:
         return Q(**{f"{org_field}_id": scope.organization_id})
-    return Q(pk__in=[])
+    return NO_ROW
+
+
+def in_reach(
+    queryset: QuerySetT, user: Any, within: Callable[[Scope], Q], *, province: bool = True
+) -> QuerySetT:
+    """The one prologue of every `visible_to`: no reach → no rows; the province's
+    reach → every row (when `province`, else `within` decides); otherwise the rows
+    `within(scope)` selects."""
+    scope = scope_of(user)
+    if scope.reach is Reach.NOTHING:
+        return queryset.none()
+    if scope.reach is Reach.PROVINCE and province:
+        return queryset.all()
+    return queryset.filter(within(scope))
 
 
 def may_see_owned(user: Any, *, organization_id: int, regency_id: int) -> bool:
@@ -125,11 +159,8 @@ def may_change_owner(user: Any, organization: Any) -> bool:
 def is_office_supervisor_of(user: Any, organization: Any) -> bool:
     """Supervisors who approve closures and reassign work for `organization`."""
     scope = scope_of(user)
-    return (
-        user.role == Role.SUPERVISOR
-        and scope.reach is Reach.REGENCY
-        and organization.region_id == scope.regency_id
-    )
+    # Only supervisors have a regency reach (scope_of).
+    return scope.reach is Reach.REGENCY and organization.region_id == scope.regency_id
 
 
 def is_provincial_supervisor(user: User) -> bool:
@@ -139,8 +170,7 @@ def is_provincial_supervisor(user: User) -> bool:
 def dashboard_regency_ids(user: Any) -> set[int] | None:
     """Regencies whose dashboards the user may open: None = all, empty = none."""
     scope = scope_of(user)
-    if user.role != Role.SUPERVISOR:
-        return set()
+    # A province or regency reach is a supervisor's (scope_of).
     if scope.reach is Reach.PROVINCE:
         return None
     if scope.reach is Reach.REGENCY and scope.regency_id is not None:

@@ -10,7 +10,7 @@ Who hears what:
 - new_referral, cancelled: the receiving organization;
 - decision, completed, overdue: the receiving organization and the sending office;
 - message: both ends except the organization of the message's author.
-The sending office is `referrals.services.sending_office(referral)`, the same rule
+The sending office is `accounts.policy.referral_sending_office(referral)`, the same rule
 as for in-app notifications: for a service referral the office that owns its case
 now (after a transfer, the new owner), for a transfer its `from_org`.
 
@@ -43,8 +43,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.policy import referral_sending_office
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from referrals.services import sending_office
 
 logger = logging.getLogger("pmks.api.webhooks")
 
@@ -72,7 +72,7 @@ def verify_signature(secret: str, header: str, body: bytes, *, tolerance: int = 
 
 def recipients(event: str, referral: Any) -> set[int]:
     """Organization ids that hear about `event` on `referral` (its `case` loaded)."""
-    both_ends = {referral.to_org_id, sending_office(referral)[0]}
+    both_ends = {referral.to_org_id, referral_sending_office(referral)[0]}
     if event in BOTH_ENDS:
         return both_ends
     if event == WebhookEvent.MESSAGE:

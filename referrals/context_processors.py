@@ -8,15 +8,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts.models import Role
+from accounts.policy import has_notifications
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    enabled = bool(
-        user is not None
-        and user.is_authenticated
-        and user.role != Role.ADMIN
-        and getattr(user, "organization_id", None)
-    )
-    return {"referral_notifications": enabled}
+    return {"referral_notifications": user is not None and has_notifications(user)}

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, OrganizationKind
-from accounts.scoping import Reach, owned_q, scope_of
+from accounts.scoping import Reach, Scope, acting_organization, in_reach, owned_q, scope_of
 from cases.models import Case, LegalBasis, ServiceDelivery, ServiceType
 from regions.models import Region
 
@@ -42,28 +42,30 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
     def visible_to(self, user: Any) -> ReferralQuerySet:
         """Addressed to the user's organization, sent by / to an office in reach, or
         about a case an office in reach owns now (a transferred case's earlier
-        referrals go with it; the former owner keeps only its own)."""
-        organization_id = getattr(user, "organization_id", None)
-        if not getattr(user, "is_authenticated", False) or organization_id is None:
+        referrals go with it; the former owner keeps only its own). Agency staff
+        (no reach over owned objects) see only what is addressed to them."""
+        organization = acting_organization(user)
+        if organization is None:
             return self.none()
-        addressed = Q(to_org_id=organization_id)
-        scope = scope_of(user)
-        if scope.reach is Reach.PROVINCE:
-            return self.all()
-        if scope.reach is Reach.NOTHING:
+        addressed = Q(to_org_id=organization.pk)
+        if scope_of(user).reach is Reach.NOTHING:
             return self.filter(addressed)  # agency staff: only their inbox
-        # Offices in reach count as a party; a partner agency that merely sits in
-        # the supervisor's kabupaten/kota does not (its referrals from other
-        # regencies are none of that office's business).
-        to_office_in_reach = owned_q(user, org_field="to_org") & ~Q(
-            to_org__kind=OrganizationKind.AGENCY
-        )
-        return self.filter(
-            addressed
-            | owned_q(user, org_field="from_org")
-            | to_office_in_reach
-            | owned_q(user, org_field="case__owner_org", regency_field="case__regency")
-        )
+
+        def within(scope: Scope) -> Q:
+            # Offices in reach count as a party; a partner agency that merely sits in
+            # the supervisor's kabupaten/kota does not (its referrals from other
+            # regencies are none of that office's business).
+            to_office_in_reach = owned_q(user, org_field="to_org") & ~Q(
+                to_org__kind=OrganizationKind.AGENCY
+            )
+            return (
+                addressed
+                | owned_q(user, org_field="from_org")
+                | to_office_in_reach
+                | owned_q(user, org_field="case__owner_org", regency_field="case__regency")
+            )
+
+        return in_reach(self, user, within)
 
     def inbox(self, organization_id: int) -> ReferralQuerySet:
         return self.filter(to_org_id=organization_id)

@@ -10,33 +10,16 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Organization, OrganizationKind, Role
-from accounts.scoping import Reach, scope_of
+from accounts.models import Organization, OrganizationKind
+from accounts.policy import Box, has_referral_inbox_only, referral_boxes
 from cases.models import Case
 from referrals.filters import ReferralFilter, ServiceOfferFilter
 from referrals.models import Notification, Referral, ReferralStatus, ServiceOffer
 
 
-class Box:
-    INBOX = "inbox"
-    OUTBOX = "outbox"
-    ALL = "all"
-
-
 def boxes_for(user: Any) -> list[str]:
-    """Which referral lists a user has: agencies only an inbox; supervisors also 'all'."""
-    if getattr(user, "organization_id", None) is None or user.role == Role.ADMIN:
-        return []
-    if user.role == Role.AGENCY_STAFF:
-        return [Box.INBOX]
-    reach = scope_of(user).reach
-    if reach is Reach.NOTHING:
-        return []
-    if reach is Reach.PROVINCE:
-        return [Box.ALL]
-    if user.role == Role.SUPERVISOR:
-        return [Box.INBOX, Box.OUTBOX, Box.ALL]
-    return [Box.INBOX, Box.OUTBOX]
+    """Which referral lists a user has (the door's rule, accounts.policy)."""
+    return referral_boxes(user)
 
 
 def box_queryset(user: Any, box: str) -> QuerySet[Referral]:
@@ -146,7 +129,7 @@ def referral_target_organizations(*, kind: str | None = None) -> QuerySet[Organi
 def offer_list(*, filters: Mapping[str, Any] | None = None, user: Any = None) -> QuerySet:
     """Active directory offers; agency staff see only their own organization's."""
     offers = ServiceOffer.objects.filter(is_active=True, organization__is_active=True)
-    if user is not None and user.role == Role.AGENCY_STAFF:
+    if user is not None and has_referral_inbox_only(user):
         offers = offers.filter(organization_id=user.organization_id)
     filterset = ServiceOfferFilter(data=filters or {}, queryset=offers)
     return (

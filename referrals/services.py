@@ -28,8 +28,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, OrganizationKind, Role, User
-from accounts.scoping import is_office_supervisor_of, may_change_owned
+from accounts.models import Organization, OrganizationKind, User
+from accounts.policy import (
+    REFERRAL_RECEIVER_ROLES,
+    default_assignee,
+    is_assignable,
+    may_act_on_referral,
+    may_post_referral_message,
+    may_update_offer,
+    referral_sending_office,
+)
 from cases.models import (
     ACTIVE_STATUSES,
     Case,
@@ -113,64 +121,6 @@ TRANSITIONS: dict[str, Transition] = {
     ),
 }
 
-# Roles that act for an organization on referrals (provincial supervisors and
-# admins never do: they read).
-_RECEIVER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.AGENCY_STAFF)
-_SENDER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
-
-
-def _acting_organization(user: Any) -> Organization | None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    organization = user.organization
-    if organization is None or not organization.is_active:
-        return None
-    return organization
-
-
-def is_receiver(user: Any, referral: Referral) -> bool:
-    """Staff of the receiving organization (or the supervisor of that office's regency)."""
-    organization = _acting_organization(user)
-    if organization is None or user.role not in _RECEIVER_ROLES:
-        return False
-    if organization.pk == referral.to_org_id:
-        return True
-    to_org = referral.to_org
-    return to_org.is_office and is_office_supervisor_of(user, to_org)
-
-
-def sending_office(referral: Referral) -> tuple[int, int]:
-    """(organization id, kabupaten/kota id) of the office acting for the sending side
-    now: it cancels, writes on the thread and is notified.
-
-    A service referral follows its case: after a transfer the office that owns the
-    case now follows up the services asked for earlier; the former owner keeps
-    only reading (visible_to). `from_org` stays what was recorded (who sent it, the
-    letter, that office's outbox). A transfer keeps `from_org`: while it is pending
-    the case is that office's anyway, and afterwards it is a record between the two
-    offices it moved between.
-    Read from the rows' own columns (`case` is joined wherever a referral is
-    loaded for these checks), so no query.
-    """
-    if referral.kind == ReferralKind.SERVICE:
-        return referral.case.owner_org_id, referral.case.regency_id
-    return referral.from_org_id, referral.from_regency_id
-
-
-def is_sender(user: Any, referral: Referral) -> bool:
-    """Caseworkers and supervisors of the sending office (see sending_office), or the
-    office supervisor of its kabupaten/kota."""
-    organization = _acting_organization(user)
-    if organization is None or user.role not in _SENDER_ROLES or not organization.is_office:
-        return False
-    organization_id, regency_id = sending_office(referral)
-    # Its caseworkers and supervisors, or the office supervisor of its kabupaten/kota.
-    return may_change_owned(user, organization_id=organization_id, regency_id=regency_id)
-
-
-def is_participant(user: Any, referral: Referral) -> bool:
-    return is_receiver(user, referral) or is_sender(user, referral)
-
 
 def allowed_actions(user: Any, referral: Referral) -> list[str]:
     """The moves this user may make on the referral now (for the buttons)."""
@@ -178,12 +128,7 @@ def allowed_actions(user: Any, referral: Referral) -> list[str]:
     for action, transition in TRANSITIONS.items():
         if referral.status != transition.source or referral.kind not in transition.kinds:
             continue
-        side_ok = (
-            is_receiver(user, referral)
-            if transition.side == Side.RECEIVER
-            else is_sender(user, referral)
-        )
-        if side_ok:
+        if may_act_on_referral(user, referral, transition.side):
             actions.append(action)
     return actions
 
@@ -194,12 +139,7 @@ def _check_may(actor: User, referral: Referral, action: str) -> Transition:
         raise TransitionNotAllowed(
             _("Pemindahan kasus selesai saat diterima; tidak ada hasil yang dilaporkan.")
         )
-    side_ok = (
-        is_receiver(actor, referral)
-        if transition.side == Side.RECEIVER
-        else is_sender(actor, referral)
-    )
-    if not side_ok:
+    if not may_act_on_referral(actor, referral, transition.side):
         if transition.side == Side.RECEIVER:
             raise NotAllowed(_("Hanya organisasi penerima yang dapat memutuskan rujukan ini."))
         if referral.kind == ReferralKind.SERVICE:
@@ -329,7 +269,7 @@ def _org_recipients(organization_ids: list[int], *, exclude: User | None) -> lis
         organization__is_active=True,
         is_active=True,
         is_integration=False,
-        role__in=_RECEIVER_ROLES,
+        role__in=REFERRAL_RECEIVER_ROLES,
     ).order_by("pk")
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
@@ -366,7 +306,7 @@ def _notify(
 
 def _both_sides(referral: Referral) -> list[int]:
     """The sending office now (see sending_office) and the receiver."""
-    return [sending_office(referral)[0], referral.to_org_id]
+    return [referral_sending_office(referral)[0], referral.to_org_id]
 
 
 def _written(referral: Referral, event: str | None = None) -> None:
@@ -531,21 +471,14 @@ def _to_org_errors(*, kind: str, to_org: Organization, from_org: Organization) -
 
 def _eligible_assignee(*, referral: Referral, assigned_to: User | None, actor: User) -> User | None:
     if assigned_to is not None:
-        if (
-            assigned_to.organization_id != referral.to_org_id
-            or assigned_to.role != Role.CASEWORKER
-            or not assigned_to.is_active
-        ):
+        if not is_assignable(assigned_to, referral.to_org):
             raise ValidationError(
                 {"assigned_to": _("Pekerja sosial harus dari kantor penerima pemindahan.")}
             )
         return assigned_to
-    if (
-        actor.role == Role.CASEWORKER
-        and not actor.is_integration  # an API key's user is not a person to assign
-        and actor.organization_id == referral.to_org_id
-    ):
-        return actor
+    assignee = default_assignee(actor)
+    if assignee is not None and assignee.organization_id == referral.to_org_id:
+        return assignee
     return None  # accepted by a supervisor: the receiving supervisor assigns later
 
 
@@ -683,7 +616,7 @@ def referral_cancel(
         at=now,
         text=_("Rujukan %(number)s dibatalkan.") % {"number": referral.number},
     )
-    sender_id = sending_office(referral)[0]
+    sender_id = referral_sending_office(referral)[0]
     sender = (
         referral.from_org
         if sender_id == referral.from_org_id
@@ -842,16 +775,6 @@ def _release_place(referral: Referral, *, now: dt.datetime) -> None:
         referral.holds_capacity = False
 
 
-def may_update_offer(user: Any, offer: ServiceOffer) -> bool:
-    """Supervisors/caseworkers of an office, or staff of an agency, for their own offers."""
-    organization = _acting_organization(user)
-    if organization is None or organization.pk != offer.organization_id:
-        return False
-    if organization.kind == OrganizationKind.AGENCY:
-        return user.role == Role.AGENCY_STAFF
-    return organization.is_office and user.role in (Role.CASEWORKER, Role.SUPERVISOR)
-
-
 NOT_CHECKED: Any = object()
 
 
@@ -912,7 +835,7 @@ def offer_update_capacity(
 @transaction.atomic
 def referral_message_post(*, actor: User, referral: Referral, body: str) -> ReferralMessage:
     body = (body or "").strip()
-    if not is_participant(actor, referral):
+    if not may_post_referral_message(actor, referral):
         raise NotAllowed(_("Hanya kedua organisasi dalam rujukan ini yang dapat berkirim pesan."))
     organization = actor.organization
     assert organization is not None  # a participant acts for one of the two organizations

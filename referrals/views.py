@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import policy
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Role
 from cases.audit import log_access
 from pmks.errors import DomainError, VersionConflict
 from referrals import selectors, services
@@ -135,7 +135,7 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     accept_form = None
     if "accept" in actions and referral.kind == ReferralKind.TRANSFER:
         accept_form = AcceptForm(to_org_id=referral.to_org_id)
-        if request.user.role == Role.CASEWORKER:
+        if policy.default_assignee(request.user) is not None:
             accept_form = None  # the accepting caseworker takes the case
     return render(
         request,
@@ -146,7 +146,7 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "actions": actions,
             "accept_form": accept_form,
             "thread": selectors.referral_messages(referral),
-            "may_post": services.is_participant(request.user, referral),
+            "may_post": policy.may_post_referral_message(request.user, referral),
             "show_case_link": selectors.case_link_visible(request.user, referral),
             "is_overdue_now": referral.status == ReferralStatus.PENDING
             and referral.due_at < timezone.now(),
@@ -367,7 +367,7 @@ def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not selectors.boxes_for(request.user):
         raise Http404
     offers = list(selectors.offer_list(filters=request.GET, user=request.user)[:200])
-    editable = {offer.pk for offer in offers if services.may_update_offer(request.user, offer)}
+    editable = {offer.pk for offer in offers if policy.may_update_offer(request.user, offer)}
     return render(
         request,
         "referrals/directory.html",
@@ -375,7 +375,7 @@ def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filter": ServiceOfferFilter(data=request.GET),
             "offers": offers,
             "editable": editable,
-            "agency_only": request.user.role == Role.AGENCY_STAFF,
+            "agency_only": policy.has_referral_inbox_only(request.user),
         },
     )
 

@@ -294,7 +294,7 @@ def delivered(referral):
 def test_after_a_transfer_a_service_referrals_events_go_to_the_office_owning_the_case(
     orgs, alice, agnes, bob, case, receiver, django_capture_on_commit_callbacks
 ):
-    """The sending side is referrals.services.sending_office: for a service referral the
+    """The sending side is accounts.policy.referral_sending_office: for a service referral the
     case's owner now, for a transfer the office it came from."""
     from referrals.models import Referral
 

@@ -16,6 +16,7 @@ from pmks.errors import (
     TransitionNotAllowed,
     VersionConflict,
 )
+from accounts import policy
 from referrals import services
 from referrals.factories import ServiceOfferFactory
 from referrals.models import Notification, Referral, ServiceOffer
@@ -666,15 +667,15 @@ def test_after_a_transfer_an_overdue_service_referral_is_told_to_the_new_owner(
 def test_a_transfers_sending_side_stays_the_office_that_sent_it(
     transfer, case, alice, sari, bob, budi, orgs
 ):
-    assert services.sending_office(transfer) == (orgs["samarinda"].pk, orgs["samarinda"].region_id)
+    assert policy.referral_sending_office(transfer) == (orgs["samarinda"].pk, orgs["samarinda"].region_id)
     assert services.allowed_actions(alice, transfer) == ["cancel"]
     assert services.allowed_actions(sari, transfer) == ["cancel"]
     assert "cancel" not in services.allowed_actions(bob, transfer)
     services.referral_accept(actor=bob, referral=transfer)
     transfer = Referral.objects.get(pk=transfer.pk)
     # the case is Balikpapan's now; the transfer's thread stays between the two offices
-    assert services.sending_office(transfer)[0] == orgs["samarinda"].pk
-    assert services.is_sender(alice, transfer) and not services.is_sender(bob, transfer)
+    assert policy.referral_sending_office(transfer)[0] == orgs["samarinda"].pk
+    assert policy.is_referral_sender(alice, transfer) and not policy.is_referral_sender(bob, transfer)
     services.referral_message_post(actor=alice, referral=transfer, body="Berkas menyusul.")
     assert Notification.objects.filter(user=budi, kind="message").count() == 1
 
