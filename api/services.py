@@ -27,38 +27,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, OrganizationKind, Role, User
+from accounts.models import Organization, User
+from accounts.policy import allowed_key_roles, may_manage_keys, may_manage_webhooks
 from api.models import OrganizationAPIKey, WebhookEndpoint, WebhookEvent
 from pmks.errors import NotAllowed
-
-
-def allowed_key_roles(organization: Organization) -> list[str]:
-    """Roles a key of `organization` may act with, the default first."""
-    if organization.kind == OrganizationKind.AGENCY:
-        return [Role.AGENCY_STAFF]
-    if organization.kind == OrganizationKind.PROVINCE_OFFICE:
-        return [Role.SUPERVISOR]
-    return [Role.CASEWORKER, Role.SUPERVISOR]
-
-
-def is_admin(user: User) -> bool:
-    return bool(user.is_superuser or user.is_staff or user.role == Role.ADMIN)
-
-
-def may_manage_keys(actor: User, organization: Organization) -> bool:
-    if is_admin(actor):
-        return True
-    return actor.role == Role.SUPERVISOR and actor.organization_id == organization.pk
-
-
-def is_integration_user(user: User) -> bool:
-    return bool(user.is_integration)
-
-
-def may_manage_webhooks(actor: User, organization: Organization) -> bool:
-    if may_manage_keys(actor, organization):
-        return True
-    return actor.organization_id == organization.pk and is_integration_user(actor)
 
 
 def integration_user_for(*, organization: Organization, role: str) -> User:

@@ -17,7 +17,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, Role, User
+from accounts import policy
+from accounts.models import Organization, User
 from accounts.scoping import (
     Reach,
     is_office_supervisor_of,
@@ -89,16 +90,15 @@ def get_beneficiary_for_user(user: Any, pk: int) -> Beneficiary:
 
 
 def may_write_beneficiary(user: Any, beneficiary: Beneficiary) -> bool:
-    """Registered by an office the user writes for, or with a case the user may change."""
-    if not scope_of(user).can_write:
-        return False
-    if may_change_owned(
-        user,
-        organization_id=beneficiary.registered_by_org_id,
-        regency_id=beneficiary.registered_regency_id,
-    ):
-        return True
-    return Case.objects.writable_by(user).filter(beneficiary=beneficiary).exists()
+    """With a case the user may change, or registered by an office the user writes
+    for and never handed over from it (Beneficiary.objects.writable_by)."""
+    return Beneficiary.objects.writable_by(user).filter(pk=beneficiary.pk).exists()
+
+
+def may_open_case_for(user: Any, beneficiary: Beneficiary) -> bool:
+    """Open a new case on this person: an office that may change the person's data.
+    After a transfer the former office only reads the person (DESIGN.md)."""
+    return policy.may_register(user) and may_write_beneficiary(user, beneficiary)
 
 
 # --- lists -----------------------------------------------------------------------
@@ -393,14 +393,14 @@ def beneficiary_cases(user: Any, beneficiary: Beneficiary) -> list[Case]:
     )
 
 
-def get_owned_case_for_user(user: Any, pk: int, *, write: bool = False) -> Case:
-    """Like get_case_for_user, but a case the user's office only owned before a
-    transfer answers 404. The API serves cases owned now; a former owner reads the
-    history up to the transfer on the case page."""
-    case = get_case_for_user(user, pk, write=write)
-    if former_ownership(user, case) is not None:
-        raise Http404(_("Kasus tidak ditemukan."))
-    return case
+def visible_services(user: Any, case: Case) -> QuerySet[ServiceDelivery]:
+    """The case's services as the user may see them: a former owner only those
+    recorded up to the transfer (as on the case page, case_page_data)."""
+    former = former_ownership(user, case)
+    services = case.services.all()
+    if former is not None:
+        services = services.filter(created_at__lte=former.until)
+    return services
 
 
 def former_ownership(user: Any, case: Case) -> CaseFormerOwner | None:
@@ -502,7 +502,7 @@ def approval_queue(user: Any) -> QuerySet[Case]:
 def assignable_caseworkers(user: Any) -> QuerySet[User]:
     """Caseworkers of the offices whose cases the user may reassign."""
     users = User.objects.filter(
-        role=Role.CASEWORKER, is_active=True, is_integration=False
+        role__in=policy.assignable_roles(), is_active=True, is_integration=False
     ).select_related("organization")
     if not scope_of(user).can_write:
         return users.none()
@@ -513,7 +513,7 @@ def assignable_caseworkers(user: Any) -> QuerySet[User]:
 
 def visible_caseworkers(user: Any) -> QuerySet[User]:
     """Caseworkers whose cases the user may see (choices of the assigned-to filter)."""
-    users = User.objects.filter(role=Role.CASEWORKER, is_integration=False).order_by(
+    users = User.objects.filter(role__in=policy.assignable_roles(), is_integration=False).order_by(
         "first_name", "username"
     )
     return users.filter(owned_q(user, org_field="organization"))

@@ -30,8 +30,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Organization, Role, User
-from accounts.scoping import is_office_supervisor_of, scope_of
+from accounts import policy
+from accounts.models import Organization, User
+from accounts.scoping import is_office_supervisor_of
 from cases.attachments import check_upload, safe_name
 from cases.models import (
     ACTIVE_STATUSES,
@@ -462,8 +463,7 @@ def beneficiary_register(
     - Without a NIK match, likely matches (similar name, birth date ±2 years, same
       kabupaten/kota) raise DuplicateFound(matches=[…]) until `confirm_new`.
     """
-    scope = scope_of(actor)
-    if not scope.can_write or actor.organization is None:
+    if not policy.may_register(actor):
         raise NotAllowed(_("Anda tidak dapat mendaftarkan penerima manfaat."))
     cleaned = _clean_beneficiary(actor, data)
     values = cleaned.values
@@ -548,12 +548,7 @@ def _next_case_number(regency: Region, year: int) -> str:
 
 
 def _check_assignee(assignee: User, organization: Organization) -> None:
-    if (
-        assignee.role != Role.CASEWORKER
-        or assignee.is_integration
-        or not assignee.is_active
-        or assignee.organization_id != organization.pk
-    ):
+    if not policy.is_assignable(assignee, organization):
         raise ValidationError(
             {
                 "assigned_to": _("%(user)s bukan pekerja sosial aktif di %(org)s.")
@@ -574,16 +569,17 @@ def case_open(
     assigned_to: User | None = None,
 ) -> Case:
     """Open a case for a person the actor may see, owned by the actor's office."""
-    scope = scope_of(actor)
     organization = actor.organization
-    if not scope.can_write or organization is None or not organization.is_office:
+    if not policy.may_register(actor) or organization is None:
         raise NotAllowed(_("Anda tidak dapat membuka kasus."))
-    if not Beneficiary.objects.visible_to(actor).filter(pk=beneficiary.pk).exists():
+    if not Beneficiary.objects.writable_by(actor).filter(pk=beneficiary.pk).exists():
+        # Registered elsewhere, or its case was transferred away from this office:
+        # the office that owns the person's case now opens new ones (DESIGN.md).
         raise NotAllowed(
-            _("Orang ini terdaftar di kantor lain; hubungi kantor tersebut untuk rujukan.")
+            _("Orang ini ditangani kantor lain; hubungi kantor tersebut untuk rujukan.")
         )
-    if assigned_to is None and actor.role == Role.CASEWORKER and not actor.is_integration:
-        assigned_to = actor  # an API key's integration user is not a person to assign
+    if assigned_to is None:
+        assigned_to = policy.default_assignee(actor)
     if assigned_to is not None:
         _check_assignee(assigned_to, organization)
     now = timezone.now()

@@ -26,8 +26,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import policy
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Organization, Role, User
+from accounts.models import Organization, User
 from accounts.scoping import Reach, is_office_supervisor_of, scope_of
 from cases import selectors, services
 from cases.audit import log_access
@@ -180,7 +181,7 @@ def nik_check(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @office_user
 def beneficiary_register(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not scope_of(request.user).can_write:
+    if not policy.may_register(request.user):
         raise NotAllowed(_("Anda hanya dapat melihat data, tidak dapat mendaftarkan orang."))
     context: dict[str, Any] = {}
     if request.method == "POST":
@@ -215,7 +216,6 @@ def beneficiary_register(request: AuthenticatedHttpRequest) -> HttpResponse:
 def beneficiary_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     beneficiary = selectors.get_beneficiary_for_user(request.user, pk)
     log_access(user=request.user, instance=beneficiary)
-    is_supervisor = request.user.role == Role.SUPERVISOR
     context = {
         "beneficiary": beneficiary,
         "household": selectors.household_members(request.user, beneficiary),
@@ -223,8 +223,12 @@ def beneficiary_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             request.user, selectors.beneficiary_cases(request.user, beneficiary)
         ),
         "may_write": selectors.may_write_beneficiary(request.user, beneficiary),
-        "may_open_case": scope_of(request.user).can_write,
-        "history": selectors.change_history(beneficiary) if is_supervisor else None,
+        "may_open_case": selectors.may_open_case_for(request.user, beneficiary),
+        "history": (
+            selectors.change_history(beneficiary)
+            if policy.may_see_change_history(request.user)
+            else None
+        ),
     }
     return render(request, "cases/beneficiary_detail.html", context)
 
@@ -248,7 +252,7 @@ def beneficiary_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filter": people_filter,
             "page": page,
             "query": query.urlencode(),
-            "may_register": scope_of(request.user).can_write,
+            "may_register": policy.may_register(request.user),
         },
     )
 
@@ -308,7 +312,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.copy()
     for cursor in ("page", "after", "before"):
         query.pop(cursor, None)
-    may_assign = request.user.role == Role.SUPERVISOR and scope_of(request.user).can_write
+    may_assign = policy.may_assign(request.user)
     context = {
         "filter": case_filter,
         "page": page,
@@ -352,14 +356,14 @@ def case_assign(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 @office_user
 def approval_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if request.user.role != Role.SUPERVISOR:
+    if not policy.is_supervisor(request.user):
         raise Http404
     rows = selectors.approval_queue(request.user)
     page = selectors.paginate(rows, request.GET.get("page"), size=PAGE_SIZE)
     return render(
         request,
         "cases/approval_queue.html",
-        {"page": page, "may_decide": scope_of(request.user).can_write},
+        {"page": page, "may_decide": policy.may_assign(request.user)},
     )
 
 
@@ -372,12 +376,16 @@ def case_create(
     request: AuthenticatedHttpRequest, beneficiary_pk: int | None = None
 ) -> HttpResponse:
     user = request.user
-    if not scope_of(user).can_write:
+    if not policy.may_register(user):
         raise NotAllowed(_("Anda hanya dapat melihat kasus, tidak dapat membukanya."))
     if beneficiary_pk is None:
         # Choose the person first: registration does the duplicate check.
         return redirect("cases:beneficiary_register")
     beneficiary = selectors.get_beneficiary_for_user(user, beneficiary_pk)
+    if not selectors.may_open_case_for(user, beneficiary):
+        raise NotAllowed(
+            _("Kasus orang ini sudah dipindahkan ke kantor lain; hubungi kantor tersebut.")
+        )
     assignees = selectors.assignable_caseworkers(user).filter(organization=_office_of(user))
     if request.method == "POST":
         form = CaseOpenForm(request.POST, assignees=assignees)
@@ -401,7 +409,7 @@ def case_create(
     else:
         form = CaseOpenForm(
             assignees=assignees,
-            initial={"assigned_to": user.pk if user.role == Role.CASEWORKER else None},
+            initial={"assigned_to": getattr(policy.default_assignee(user), "pk", None)},
         )
     return render(request, "cases/case_open.html", {"form": form, "beneficiary": beneficiary})
 
@@ -429,7 +437,9 @@ def _case_context(request: AuthenticatedHttpRequest, case: Case) -> dict[str, An
         "attachment_form": AttachmentForm(),
         "is_supervisor_of_office": is_office_supervisor_of(user, case.owner_org),
         "history": (
-            selectors.change_history(case, until=cutoff) if user.role == Role.SUPERVISOR else None
+            selectors.change_history(case, until=cutoff)
+            if policy.may_see_change_history(user)
+            else None
         ),
         "attachment_max": settings.ATTACHMENT_MAX_BYTES,
         "assignees": (

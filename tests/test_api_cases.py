@@ -386,16 +386,54 @@ def test_an_expired_key_is_401_on_cases(orgs):
     assert key_client(clear).get("/api/v1/cases/").status_code == 401
 
 
-def test_a_case_transferred_away_is_404_for_the_former_owner(orgs, samarinda, balikpapan):
-    """The API serves cases owned now; the former owner keeps the history on the web page."""
+def test_a_former_owner_reads_the_case_as_it_was_at_the_transfer_like_the_page(
+    orgs, samarinda, balikpapan, alice
+):
+    """The API and the case page answer the former owner the same way: the case as of
+    the transfer (no moves, nothing recorded after it), not a 404; writes are refused
+    and change nothing."""
     from django.utils import timezone
 
     from cases.models import CaseFormerOwner
 
-    moved = CaseFactory(owner_org=orgs["balikpapan"])
-    CaseFormerOwner.objects.create(case=moved, organization=orgs["samarinda"], until=timezone.now())
-    assert samarinda.get(f"/api/v1/cases/{moved.pk}/").status_code == 404
-    assert samarinda.get(f"/api/v1/cases/{moved.pk}/services/").status_code == 404
-    listed = [row["id"] for row in samarinda.get("/api/v1/cases/").json()["results"]]
-    assert moved.pk not in listed
-    assert balikpapan.get(f"/api/v1/cases/{moved.pk}/").status_code == 200
+    moved = CaseFactory(owner_org=orgs["balikpapan"], summary="Ringkasan sekarang")
+    shelter = ServiceType.objects.get(code="shelter")
+    before = ServiceDelivery.objects.create(case=moved, service_type=shelter)
+    until = timezone.now()
+    CaseFormerOwner.objects.create(
+        case=moved,
+        organization=orgs["samarinda"],
+        until=until,
+        snapshot={"status": "in_service", "summary": "Ringkasan saat dipindahkan"},
+    )
+    after = ServiceDelivery.objects.create(case=moved, service_type=shelter)
+    ServiceDelivery.objects.filter(pk=after.pk).update(created_at=until + dt.timedelta(hours=1))
+
+    body = samarinda.get(f"/api/v1/cases/{moved.pk}/").json()
+    assert body["summary"] == "Ringkasan saat dipindahkan"
+    assert body["status"] == "in_service"
+    assert body["allowed_moves"] == []
+    assert body["history_until"] is not None
+    web = Client()
+    web.force_login(alice)
+    page = web.get(f"/kasus/{moved.pk}/")
+    assert page.status_code == 200
+    assert "Ringkasan saat dipindahkan" in page.content.decode()
+    assert "Ringkasan sekarang" not in page.content.decode()
+
+    listed = samarinda.get(f"/api/v1/cases/{moved.pk}/services/").json()["results"]
+    assert [row["id"] for row in listed] == [before.pk]
+    assert samarinda.get(f"/api/v1/cases/{moved.pk}/services/{after.pk}/").status_code == 404
+
+    version = moved.version
+    response = samarinda.patch(
+        f"/api/v1/cases/{moved.pk}/",
+        {"priority": "urgent"},
+        "application/json",
+        HTTP_IF_MATCH=f'"{version}"',
+    )
+    assert response.status_code == 403
+    moved.refresh_from_db()
+    assert (moved.priority, moved.version) != ("urgent", version + 1)
+    assert moved.summary == "Ringkasan sekarang"
+    assert balikpapan.get(f"/api/v1/cases/{moved.pk}/").json()["summary"] == "Ringkasan sekarang"

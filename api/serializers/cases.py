@@ -162,6 +162,13 @@ class CaseDetailSerializer(CaseSerializer):
         many=True, slug_field="code", read_only=True
     )
     allowed_moves = CaseMoveSerializer(many=True, read_only=True)
+    history_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="For an office that transferred the case away: the moment of the transfer; "
+        "the case is shown as it was then. Null for the owner.",
+    )
 
     class Meta(CaseSerializer.Meta):
         fields = [
@@ -173,6 +180,7 @@ class CaseDetailSerializer(CaseSerializer):
             "reopened_count",
             "created_at",
             "allowed_moves",
+            "history_until",
         ]
         read_only_fields = fields
 

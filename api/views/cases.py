@@ -305,8 +305,8 @@ class CaseListView(ApiGenericView):
         summary="List cases",
         description="Cases owned now by your office (a supervisor's key: the offices of the "
         "kabupaten/kota; the provincial office: the province), newest opened first. A case "
-        "transferred away answers 404 here; its history up to the transfer stays readable "
-        "on the case page. With the HTML list's "
+        "transferred away is not listed here; `GET /cases/{id}/` shows it as it was at the "
+        "transfer, as the case page does. With the HTML list's "
         "filters: `q` (name, NIK or case number), `status` (`active` = all active), "
         "`category`, `priority`, `district`, `assigned_to`, `opened_after`, `opened_before`.",
         responses={200: CaseSerializer(many=True), **errors(400, 403)},
@@ -349,7 +349,7 @@ class CaseListView(ApiGenericView):
 
 
 def _case_response(request: Request, pk: int, status: int = 200) -> Response:
-    case = selectors.get_owned_case_for_user(acting(request), pk)
+    case = selectors.get_case_for_user(acting(request), pk)
     data = case_detail_data(case, services.allowed_moves(acting(request), case))
     return with_etag(Response(data, status=status), case)
 
@@ -361,15 +361,27 @@ class CaseDetailView(ApiView):
     @extend_schema(
         summary="One case",
         description="With the status moves you may make now and an ETag (the version). "
-        "Recorded in the personal-data access log.",
+        "Recorded in the personal-data access log. An office that transferred the case "
+        "away reads it as it was at the transfer, as on the case page: `history_until` is "
+        "the transfer time, `allowed_moves` is empty and nothing after it is shown.",
         responses={200: CaseDetailSerializer, **errors(403, 404)},
         examples=[OpenApiExample("Case", value=CASE_DETAIL_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
-        case = selectors.get_owned_case_for_user(acting(request), pk)
-        log_access(user=acting(request), instance=case)
-        data = case_detail_data(case, services.allowed_moves(acting(request), case))
-        return with_etag(Response(data), case)
+        user = acting(request)
+        case = selectors.get_case_for_user(user, pk)
+        log_access(user=user, instance=case)
+        former = selectors.former_ownership(user, case)
+        if former is None:
+            data = case_detail_data(case, services.allowed_moves(user, case))
+            return with_etag(Response(data), case)
+        # A former owner: the case as it was at the transfer, like the case page.
+        page: dict[str, Any] = {}
+        past = selectors.case_as_it_was(case, former, page)
+        past.history_until = former.until  # type: ignore[attr-defined]
+        data = case_detail_data(past, [])
+        data["other_categories"] = [category.code for category in page["other_categories"]]
+        return Response(data)
 
     @extend_schema(
         summary="Edit a case",
@@ -383,7 +395,7 @@ class CaseDetailView(ApiView):
         ],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        case = selectors.get_owned_case_for_user(acting(request), pk, write=True)
+        case = selectors.get_case_for_user(acting(request), pk, write=True)
         version = expected_version(request, case, required=True)
         data = CaseUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -420,7 +432,7 @@ class CaseTransitionView(ApiView):
     permission_classes = [IsOfficeUser]
 
     def post(self, request: Request, pk: int) -> Response:
-        case = selectors.get_owned_case_for_user(acting(request), pk, write=True)
+        case = selectors.get_case_for_user(acting(request), pk, write=True)
         version = expected_version(request, case, required=False)
         data = CaseTransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -449,8 +461,10 @@ class ServiceListView(ApiGenericView):
         examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
-        case = selectors.get_owned_case_for_user(acting(request), pk)
-        services_ = case.services.select_related("service_type", "provider_org")
+        case = selectors.get_case_for_user(acting(request), pk)
+        services_ = selectors.visible_services(acting(request), case).select_related(
+            "service_type", "provider_org"
+        )
         page = self.paginate_queryset(services_)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -471,19 +485,22 @@ class ServiceListView(ApiGenericView):
         ],
     )
     def post(self, request: Request, pk: int) -> Response:
-        case = selectors.get_owned_case_for_user(acting(request), pk, write=True)
+        case = selectors.get_case_for_user(acting(request), pk, write=True)
         data = ServiceDeliveryInput(data=request.data)
         data.is_valid(raise_exception=True)
         service = services.service_delivery_add(
             actor=acting(request), case=case, **data.validated_data
         )
-        service = _service(case, service.pk)
+        service = _service(acting(request), case, service.pk)
         return with_etag(Response(ServiceDeliverySerializer(service).data, status=201), service)
 
 
-def _service(case: Case, service_pk: int) -> ServiceDelivery:
+def _service(user: Any, case: Case, service_pk: int) -> ServiceDelivery:
     return get_object_or_404(
-        case.services.select_related("service_type", "provider_org", "case"), pk=service_pk
+        selectors.visible_services(user, case).select_related(
+            "service_type", "provider_org", "case"
+        ),
+        pk=service_pk,
     )
 
 
@@ -498,7 +515,8 @@ class ServiceDetailView(ApiView):
         examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int, service_pk: int) -> Response:
-        service = _service(selectors.get_owned_case_for_user(acting(request), pk), service_pk)
+        case = selectors.get_case_for_user(acting(request), pk)
+        service = _service(acting(request), case, service_pk)
         return with_etag(Response(ServiceDeliverySerializer(service).data), service)
 
     @extend_schema(
@@ -519,8 +537,8 @@ class ServiceDetailView(ApiView):
         ],
     )
     def patch(self, request: Request, pk: int, service_pk: int) -> Response:
-        case = selectors.get_owned_case_for_user(acting(request), pk, write=True)
-        service = _service(case, service_pk)
+        case = selectors.get_case_for_user(acting(request), pk, write=True)
+        service = _service(acting(request), case, service_pk)
         version = expected_version(request, service, required=True)
         data = ServiceDeliveryUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -531,5 +549,5 @@ class ServiceDetailView(ApiView):
                 expected_version=version if version is not None else service.version,
                 data=dict(data.validated_data),
             )
-        service = _service(case, service_pk)
+        service = _service(acting(request), case, service_pk)
         return with_etag(Response(ServiceDeliverySerializer(service).data), service)
