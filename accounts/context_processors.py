@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from accounts.navigation import NAVIGATION
+from accounts.policy import menu_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -11,7 +11,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
-    for url_name, label in NAVIGATION.get(user.role, []):
+    for url_name, label in menu_for(user):
         try:
             url = reverse(url_name)
         except NoReverseMatch:  # an app that is not built yet simply has no entry

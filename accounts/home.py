@@ -2,23 +2,17 @@
 
 from typing import Any
 
-from accounts.models import Role
+from accounts import policy
 
 
 def home_context(user: Any) -> dict[str, Any]:
-    templates = {
-        Role.CASEWORKER: "home/caseworker.html",
-        Role.SUPERVISOR: "home/supervisor.html",
-        Role.AGENCY_STAFF: "home/agency.html",
-        Role.ADMIN: "home/admin.html",
-    }
-    context: dict[str, Any] = {"template": templates.get(user.role, "home/admin.html")}
-    if user.role in (Role.CASEWORKER, Role.SUPERVISOR):  # cases: home blocks
+    context: dict[str, Any] = {"template": f"home/{policy.home_kind(user)}.html"}
+    if policy.works_cases(user):  # cases: home blocks
         from cases.selectors import caseworker_home, supervisor_home
 
-        blocks = caseworker_home if user.role == Role.CASEWORKER else supervisor_home
+        blocks = caseworker_home if policy.home_kind(user) == "caseworker" else supervisor_home
         context["cases_home"] = blocks(user)
-    if user.role != Role.ADMIN:  # referrals: home block
+    if policy.home_kind(user) != "admin":  # referrals: home block
         from referrals.home import referrals_home
 
         context["referrals_home"] = referrals_home(user)

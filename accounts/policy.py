@@ -216,3 +216,38 @@ def may_manage_webhooks(user: Any, organization: Any) -> bool:
         return True
     acting = acting_organization(user)
     return acting is not None and acting.pk == organization.pk and bool(user.is_integration)
+
+
+# --- pages by role ----------------------------------------------------------------
+
+HOME_KINDS = {
+    Role.CASEWORKER: "caseworker",
+    Role.SUPERVISOR: "supervisor",
+    Role.AGENCY_STAFF: "agency",
+    Role.ADMIN: "admin",
+}
+
+
+def home_kind(user: Any) -> str:
+    """Which home page the user gets: caseworker, supervisor, agency or admin."""
+    return HOME_KINDS.get(user.role, "admin")
+
+
+def works_cases(user: Any) -> bool:
+    """Caseworkers and supervisors have the case blocks on their home page."""
+    return user.role in (Role.CASEWORKER, Role.SUPERVISOR)
+
+
+def menu_for(user: Any) -> list[tuple[str, Any]]:
+    """The header's entries (url name, label) for the user's role."""
+    from accounts.navigation import NAVIGATION
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(NAVIGATION.get(user.role, []))
+
+
+def has_role(user: Any, role: str) -> bool:
+    """For records that must match a role (an integration user made for a key's
+    role), not for deciding access: ask the functions above for that."""
+    return bool(user.role == role)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
-from accounts.policy import allowed_key_roles, may_manage_keys, may_manage_webhooks
+from accounts.policy import allowed_key_roles, has_role, may_manage_keys, may_manage_webhooks
 from api.models import OrganizationAPIKey, WebhookEndpoint, WebhookEvent
 from pmks.errors import NotAllowed
 
@@ -38,7 +38,7 @@ def integration_user_for(*, organization: Organization, role: str) -> User:
     username = f"api.{organization.code}.{role}"
     user = User.objects.filter(username=username).first()
     if user is not None:
-        if user.organization_id != organization.pk or user.role != role:
+        if user.organization_id != organization.pk or not has_role(user, role):
             raise ValidationError(
                 {"role": _("Nama pengguna integrasi %(name)s sudah dipakai.") % {"name": username}}
             )
