@@ -4,27 +4,27 @@ never the reverse).
 
 Services call `data_changed(...)` after writing cases, beneficiaries, services or
 referrals, and `referral_event(...)` when something happens to a referral that an
-organization should hear about. The handlers listed in settings run after the
-transaction commits (never for a rolled-back write):
+organization should hear about. The handlers listed in settings run at once, in
+the caller's transaction, and record what must happen as outbox rows
+(outbox.services.outbox_write): the rows commit with the change or vanish with
+it, and the outbox dispatcher sends them after the commit (at least once).
 
-    DATA_CHANGE_HANDLERS = ["stats.tasks.request_refresh"]
+    DATA_CHANGE_HANDLERS = ["stats.tasks.mark_dirty"]
     REFERRAL_EVENT_HANDLERS = ["api.webhooks.on_referral_event"]
 
-A handler is a plain function; it should be cheap (enqueue a Celery task).
+A handler is a plain function that writes rows; it sends nothing itself. An error
+in it is an error of the write (an effect is never silently dropped).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.module_loading import import_string
-
-logger = logging.getLogger(__name__)
 
 
 @cache
@@ -32,23 +32,26 @@ def _handlers(setting: str) -> tuple[Callable[..., Any], ...]:
     return tuple(import_string(path) for path in getattr(settings, setting, ()))
 
 
-def _run_on_commit(setting: str, *args: Any) -> None:
-    for handler in _handlers(setting):
-
-        def call(handler: Callable[..., Any] = handler) -> None:
-            try:
-                handler(*args)
-            except Exception:  # a failing observer must never break the write
-                logger.exception("hook %s failed for %r", handler, args)
-
-        transaction.on_commit(call)
+def _run_in_transaction(setting: str, *args: Any) -> None:
+    # The callers write inside transaction.atomic; outside one (a lone autocommit
+    # write) the rows get a transaction of their own.
+    handlers = _handlers(setting)
+    if not handlers:
+        return
+    if connection.in_atomic_block:
+        for handler in handlers:
+            handler(*args)
+        return
+    with transaction.atomic():
+        for handler in handlers:
+            handler(*args)
 
 
 def data_changed(model: str, pk: int | None = None) -> None:
     """A case, beneficiary, service or referral row was written."""
-    _run_on_commit("DATA_CHANGE_HANDLERS", model, pk)
+    _run_in_transaction("DATA_CHANGE_HANDLERS", model, pk)
 
 
 def referral_event(event: str, referral_id: int) -> None:
     """`event` is one of new_referral, decision, message, overdue, completed, cancelled."""
-    _run_on_commit("REFERRAL_EVENT_HANDLERS", event, referral_id)
+    _run_in_transaction("REFERRAL_EVENT_HANDLERS", event, referral_id)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "auditlog",
     "regions",
     "accounts",
+    "outbox",
     "cases",
     "referrals",
     "stats",
@@ -130,10 +131,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60  # the longest task (full statistics rebuild at scale)
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
-# Redis re-delivers an unacked task after the visibility timeout: keep it well
-# above the longest task limit so a running task is never handed out twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
-CELERY_TASK_DEFAULT_QUEUE = "pmks"
+# Redis re-delivers an unacked task after the visibility timeout (a worker killed
+# mid-task): a little above the longest task limit, so a running task is not handed
+# out twice and a lost one comes back within minutes, not hours.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
+# Two queues, so a statistics rebuild (or an import/export) cannot starve the
+# deliveries: `default` for the outbox and short tasks, `long` for the heavy ones.
+# A worker must consume both: `celery -A pmks worker -Q default,long` (or two workers).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "stats.tasks.rebuild_statistics": {"queue": "long"},
+    "stats.tasks.take_daily_snapshot": {"queue": "long"},
+}
 CELERY_TIMEZONE = "Asia/Makassar"
 CELERY_BEAT_SCHEDULE = {
     "referrals-mark-overdue": {
@@ -147,6 +156,11 @@ CELERY_BEAT_SCHEDULE = {
     "api-retry-due-webhooks": {
         "task": "api.tasks.retry_due_webhooks",
         "schedule": timedelta(minutes=5),
+    },
+    "outbox-sweep": {
+        "task": "outbox.tasks.sweep_outbox",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},  # a sweep queued behind a stopped worker is not stacked
     },
     "stats-daily-snapshot": {
         "task": "stats.tasks.take_daily_snapshot",
@@ -227,10 +241,23 @@ REFERRAL_SLA_DAYS = {
     "normal": env_int("REFERRAL_SLA_NORMAL_DAYS", 7),
 }
 
-# --- Hooks (pmks/hooks.py): observers of writes, run after commit -------------
-# Each app that observes appends its handler here when it is built.
-DATA_CHANGE_HANDLERS: list[str] = ["stats.tasks.request_refresh"]
+# --- Hooks (pmks/hooks.py): observers of writes, run in the writer's transaction -
+# Each app that observes appends its handler here when it is built; a handler writes
+# outbox rows (outbox.services.outbox_write), never sends anything itself.
+DATA_CHANGE_HANDLERS: list[str] = ["stats.tasks.mark_dirty"]
 REFERRAL_EVENT_HANDLERS: list[str] = ["api.webhooks.on_referral_event"]
+
+# --- Outbox (outbox/): effects sent after commit, at least once ----------------
+# kind -> handler(OutboxEvent); lower apps name a kind, never import the handler.
+OUTBOX_HANDLERS: dict[str, str] = {
+    "stats": "stats.tasks.handle_dirty_mark",
+    "webhook": "api.webhooks.handle_outbox_delivery",
+    "email": "referrals.tasks.handle_referral_email",
+}
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)  # SQLite claims only
 
 # --- Statistics --------------------------------------------------------------
 STATS_REFRESH_DEBOUNCE_SECONDS = env_int("STATS_REFRESH_DEBOUNCE_SECONDS", 5)

@@ -21,6 +21,8 @@ from django.db import connection
 from pmks.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every queue a worker must consume (settings: CELERY_TASK_DEFAULT_QUEUE, CELERY_TASK_ROUTES).
+WORKER_QUEUES = ("default", "long")
 
 
 def env_for_test_database(**extra: str) -> dict[str, str]:
@@ -42,7 +44,7 @@ def env_for_test_database(**extra: str) -> dict[str, str]:
 
 @contextmanager
 def celery_worker_process(**extra_env: str) -> Iterator[list[str]]:
-    """A real `celery -A pmks worker` on the default queue, with the test database's
+    """A real `celery -A pmks worker` on every queue (WORKER_QUEUES), with the test database's
     environment plus `extra_env`. Waits (up to 60 s) until the worker says it is
     ready and yields its output lines as they come, for failure reports; on exit
     stops it (SIGTERM, then SIGKILL after 15 s). The queue is purged before and
@@ -51,7 +53,7 @@ def celery_worker_process(**extra_env: str) -> Iterator[list[str]]:
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "celery", "-A", "pmks", "worker", "-l", "info", "--pool", "solo"]
         + ["--without-heartbeat", "--without-gossip", "--without-mingle"]
-        + ["-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
+        + ["-Q", ",".join(WORKER_QUEUES)],
         cwd=ROOT,
         env=env_for_test_database(**extra_env),
         stdout=subprocess.PIPE,

@@ -1,7 +1,9 @@
 """Freshness of the statistics: the data-change hook and the Celery tasks.
 
-- `request_refresh` is listed in settings.DATA_CHANGE_HANDLERS; pmks.hooks calls it
-  after a commit that wrote a case, beneficiary, service or referral.
+- `mark_dirty` is listed in settings.DATA_CHANGE_HANDLERS; pmks.hooks calls it in the
+  transaction that wrote a case, beneficiary, service or referral, and it writes a
+  "stats" outbox row; after the commit the outbox calls `handle_dirty_mark`, which
+  calls `request_refresh`.
   With a worker (Redis): the first change schedules `rebuild_statistics` in
   STATS_REFRESH_DEBOUNCE_SECONDS and marks it scheduled in the cache; further
   changes in the meantime are covered by that run. The task clears the mark as it
@@ -23,7 +25,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 
 from stats import rollup
 
@@ -34,8 +36,35 @@ SCHEDULED_KEY = "stats:refresh-scheduled"
 INLINE_WAIT_SECONDS = 10
 
 
+def mark_dirty(model: str | None = None, pk: int | None = None) -> None:
+    """Hook for pmks.hooks.data_changed, in the writer's transaction: one "dirty"
+    outbox row per transaction; the outbox calls handle_dirty_mark after commit."""
+    from outbox.services import outbox_write_once
+
+    outbox_write_once(kind="stats", shard="stats", payload={"model": model})
+
+
+def handle_dirty_mark(event: Any) -> None:
+    """Outbox handler of kind "stats" (settings.OUTBOX_HANDLERS). With a worker it
+    enqueues the debounced rebuild (a broker or cache error raises: the outbox
+    retries the mark). Inline, it rebuilds after the dispatcher's transaction: the
+    rebuild takes its lock before its own transaction (stats.rollup), never inside one."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(_rebuild_inline)
+        return
+    schedule_refresh()
+
+
+def _rebuild_inline() -> None:
+    try:
+        request_refresh()
+    except Exception:  # inline there is no retry; the next change or the beat rebuild fixes it
+        logger.exception("inline statistics rebuild (data-change hook, request_refresh) failed")
+
+
 def request_refresh(model: str | None = None, pk: int | None = None) -> None:
-    """Hook for pmks.hooks.data_changed: get the statistics refreshed soon."""
+    """Get the statistics refreshed soon: inline (no worker) a rebuild right away,
+    unless nothing changed since the last one; with a worker a debounced task."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         rollup.rebuild(
             trigger="change", wait=True, wait_seconds=INLINE_WAIT_SECONDS, only_if_changed=True

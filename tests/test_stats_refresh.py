@@ -70,11 +70,14 @@ def redis_client():
 
 
 def queued_messages() -> int:
-    return redis_client().llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+    return redis_client().llen(
+        settings.CELERY_TASK_ROUTES["stats.tasks.rebuild_statistics"]["queue"]
+    )
 
 
 def test_the_refresh_is_registered_as_a_data_change_handler():
-    assert "stats.tasks.request_refresh" in settings.DATA_CHANGE_HANDLERS
+    assert "stats.tasks.mark_dirty" in settings.DATA_CHANGE_HANDLERS
+    assert settings.OUTBOX_HANDLERS["stats"] == "stats.tasks.handle_dirty_mark"
 
 
 def test_inline_two_refreshes_requested_together_rebuild_once(inline, orgs):

@@ -1,0 +1,189 @@
+"""The dispatcher: claim due rows, call the handler of their kind, record the outcome.
+
+Only the head of a shard (its oldest pending row) is ever claimed, so rows of one
+shard go out in order and a failing shard waits alone; other shards keep moving.
+
+Claim. Postgres: one short transaction per row, `SELECT … FOR UPDATE SKIP LOCKED`
+on the due heads; the handler runs and the row is marked inside that transaction,
+so two dispatchers never hold the same row, and a dispatcher that dies mid-way
+(kill -9) releases it at once (the row is sent again later, with the same event id:
+at least once). SQLite has no SKIP LOCKED: a conditional update sets a lease
+(`locked_until`), and the handler runs outside any transaction.
+
+Outcome. Return: sent. `GiveUp`: dead now. `RetryLater(delay)` or any other
+exception: attempts + 1, due again after the delay (or exponential backoff with
+jitter), dead after OUTBOX_MAX_ATTEMPTS.
+
+Handlers come from settings.OUTBOX_HANDLERS = {"kind": "dotted.path"}; a handler
+takes the OutboxEvent and may be called twice for one event (at least once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.query import QuerySet
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from outbox.models import PENDING, OutboxEvent
+
+logger = logging.getLogger("pmks.outbox")
+
+
+class GiveUp(Exception):  # noqa: N818 (an instruction, not an error)
+    """Raised by a handler: this event can never be sent; mark it dead now."""
+
+
+class RetryLater(Exception):  # noqa: N818
+    """Raised by a handler: not sent; try again after `delay` seconds."""
+
+    def __init__(self, message: str = "", *, delay: float | None = None) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event_id: str
+    kind: str
+    state: str  # sent, retrying, dead
+
+
+def handler_for(kind: str) -> Callable[[OutboxEvent], Any]:
+    try:
+        path = settings.OUTBOX_HANDLERS[kind]
+    except KeyError:
+        raise GiveUp(f"no handler for kind {kind!r} in OUTBOX_HANDLERS") from None
+    return _import(path)
+
+
+@cache
+def _import(path: str) -> Callable[[OutboxEvent], Any]:
+    return import_string(path)
+
+
+def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Exponential (base × 2^(attempts-1), capped) with ±25 % jitter, so rows that
+    failed together do not come back together."""
+    base = settings.OUTBOX_RETRY_BASE_SECONDS
+    delay = min(base * (2 ** max(attempts - 1, 0)), settings.OUTBOX_RETRY_MAX_SECONDS)
+    return delay * (rng or random).uniform(0.75, 1.25)
+
+
+def due_heads(now: dt.datetime) -> QuerySet[OutboxEvent]:
+    """Pending rows that are due and have no older pending row in their shard."""
+    older_pending = OutboxEvent.objects.filter(
+        PENDING, shard=OuterRef("shard"), pk__lt=OuterRef("pk")
+    )
+    return (
+        OutboxEvent.objects.filter(PENDING, available_at__lte=now)
+        .filter(~Exists(older_pending))
+        .order_by("available_at", "pk")
+    )
+
+
+def dispatch(*, max_seconds: float = 50.0, max_rows: int = 1000) -> list[Outcome]:
+    """Send due rows until none is left, `max_rows` were handled or `max_seconds`
+    passed. Safe to run in any number of processes at once."""
+    started = time.monotonic()
+    outcomes: list[Outcome] = []
+    while len(outcomes) < max_rows and time.monotonic() - started < max_seconds:
+        outcome = dispatch_one()
+        if outcome is None:
+            break
+        outcomes.append(outcome)
+    return outcomes
+
+
+def dispatch_one(now: dt.datetime | None = None) -> Outcome | None:
+    """Claim and handle one due head row. None when nothing is due."""
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            event = (
+                due_heads(now or timezone.now())
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
+            if event is None:
+                return None
+            return _handle(event)
+    event = _claim_with_lease(now or timezone.now())
+    if event is None:
+        return None
+    return _handle(event)
+
+
+def _claim_with_lease(now: dt.datetime) -> OutboxEvent | None:
+    unleased = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    lease = now + dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    for pk in due_heads(now).filter(unleased).values_list("pk", flat=True)[:20]:
+        claimed = OutboxEvent.objects.filter(PENDING, unleased, pk=pk).update(locked_until=lease)
+        if claimed:
+            return OutboxEvent.objects.get(pk=pk)
+    return None
+
+
+def _handle(event: OutboxEvent) -> Outcome:
+    error = ""
+    delay: float | None = None
+    give_up = False
+    try:
+        with transaction.atomic():  # a handler's failed write leaves the claim intact
+            handler_for(event.kind)(event)
+    except GiveUp as exc:
+        error, give_up = str(exc) or "gave up", True
+    except RetryLater as exc:
+        error, delay = str(exc) or "retry later", exc.delay
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        logger.warning("outbox %s %s failed", event.kind, event.event_id, exc_info=True)
+    now = timezone.now()
+    attempts = event.attempts + 1
+    fields: dict[str, Any] = {"attempts": attempts, "locked_until": None}
+    if not error:
+        fields.update(sent_at=now, last_error="")
+        state = "sent"
+    elif give_up or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        fields.update(dead_at=now, last_error=error[:2000])
+        state = "dead"
+    else:
+        wait = backoff_seconds(attempts) if delay is None else delay * random.uniform(1.0, 1.2)
+        fields.update(available_at=now + dt.timedelta(seconds=wait), last_error=error[:2000])
+        state = "retrying"
+    OutboxEvent.objects.filter(pk=event.pk).update(**fields)
+    log = logger.info if state == "sent" else logger.warning
+    log(
+        "outbox %s %s [%s] %s (attempt %s) %s",
+        event.kind,
+        event.event_id,
+        event.shard,
+        state,
+        attempts,
+        error,
+    )
+    return Outcome(str(event.event_id), event.kind, state)
+
+
+def next_due_in(now: dt.datetime | None = None) -> float | None:
+    """Seconds until the earliest pending row is due (0 if one is due), None if none."""
+    now = now or timezone.now()
+    first = (
+        OutboxEvent.objects.filter(PENDING)
+        .order_by("available_at")
+        .values_list("available_at", flat=True)
+        .first()
+    )
+    if first is None:
+        return None
+    return max((first - now).total_seconds(), 0.0)

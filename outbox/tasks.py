@@ -1,0 +1,55 @@
+"""Celery tasks of the outbox: the kick after commit and beat's sweep.
+
+Both only call outbox.dispatch.dispatch, which is idempotent: a sent row is never
+claimed again, so a duplicate kick or a redelivered task sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from celery import current_app, shared_task
+
+from outbox import dispatch
+
+# The task limits; settings.CELERY_BROKER_TRANSPORT_OPTIONS' visibility_timeout
+# stays a little above the longest limit of any task.
+DISPATCH_SOFT_LIMIT = 120
+DISPATCH_TIME_LIMIT = 150
+
+
+def _run() -> int:
+    outcomes = dispatch.dispatch(max_seconds=DISPATCH_SOFT_LIMIT - 30)
+    if not current_app.conf.task_always_eager:
+        # Rows retrying before the next sweep get a kick of their own
+        # (inline, the embedded default leaves them to the sweep).
+        wait = dispatch.next_due_in()
+        if wait is not None and 0 < wait < 60:
+            from outbox.services import kick
+
+            kick(countdown=wait)
+    return len(outcomes)
+
+
+@shared_task(
+    name="outbox.tasks.dispatch_outbox",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=DISPATCH_SOFT_LIMIT,
+    time_limit=DISPATCH_TIME_LIMIT,
+)
+def dispatch_outbox() -> int:
+    """Kicked after each commit that wrote outbox rows."""
+    return _run()
+
+
+@shared_task(
+    name="outbox.tasks.sweep_outbox",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=DISPATCH_SOFT_LIMIT,
+    time_limit=DISPATCH_TIME_LIMIT,
+)
+def sweep_outbox() -> int:
+    """Beat, every minute: sends what a lost kick left behind, and retries."""
+    return _run()
