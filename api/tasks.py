@@ -1,23 +1,17 @@
-"""Celery tasks of the api app: thin, take ids, idempotent."""
+"""Celery tasks of the api app: thin, take ids, idempotent.
+
+`deliver_webhook` is defined in api/webhooks.py (which enqueues it) under the
+name "api.tasks.deliver_webhook"; this module imports webhooks, never the reverse.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from api import webhooks
-from api.models import DeliveryStatus
+from api.webhooks import deliver_webhook
 
-
-@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
-def deliver_webhook(self, delivery_id: int) -> str:  # type: ignore[no-untyped-def]
-    """POST one delivery; on failure retry with exponential backoff until
-    WEBHOOK_MAX_ATTEMPTS attempts (recorded on the delivery), then give up."""
-    delivery = webhooks.attempt_delivery(delivery_id)
-    if delivery is None:
-        return "skipped"
-    if delivery.status == DeliveryStatus.RETRYING:
-        raise self.retry(countdown=webhooks.backoff_seconds(delivery.attempts))
-    return delivery.status
+__all__ = ["deliver_webhook", "retry_due_webhooks"]
 
 
 @shared_task(ignore_result=True)

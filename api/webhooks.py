@@ -4,7 +4,8 @@
 REFERRAL_EVENT_HANDLERS; pmks.hooks calls it after the referral's transaction
 commits. It records one `WebhookDelivery` per active endpoint of each
 organization concerned that subscribed to the event, and enqueues
-`api.tasks.deliver_webhook` for each after that commit.
+the Celery task `deliver_webhook` (defined here, named "api.tasks.deliver_webhook";
+api/tasks.py imports this module, never the reverse) for each after that commit.
 
 Who hears what:
 - new_referral, cancelled: the receiving organization;
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -143,10 +145,26 @@ def on_referral_event(event: str, referral_id: int) -> list[WebhookDelivery]:
     return deliveries
 
 
+@shared_task(
+    name="api.tasks.deliver_webhook",
+    bind=True,
+    acks_late=True,
+    max_retries=None,
+    ignore_result=True,
+)
+def deliver_webhook(self, delivery_id: int) -> str:  # type: ignore[no-untyped-def]
+    """POST one delivery; on failure retry with exponential backoff until
+    WEBHOOK_MAX_ATTEMPTS attempts (recorded on the delivery), then give up."""
+    delivery = attempt_delivery(delivery_id)
+    if delivery is None:
+        return "skipped"
+    if delivery.status == DeliveryStatus.RETRYING:
+        raise self.retry(countdown=backoff_seconds(delivery.attempts))
+    return delivery.status
+
+
 def enqueue(delivery_id: int, countdown: float | None = None) -> None:
     from celery.exceptions import Retry
-
-    from api.tasks import deliver_webhook
 
     try:
         deliver_webhook.apply_async((delivery_id,), countdown=countdown)

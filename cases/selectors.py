@@ -28,6 +28,7 @@ from accounts.scoping import (
     owned_q,
     scope_of,
 )
+from cases.filters import CaseFilter
 from cases.models import (
     ACTIVE_STATUSES,
     SNAPSHOT_FIELDS,
@@ -41,7 +42,7 @@ from cases.models import (
     ServiceStatus,
 )
 from pmks.errors import NotAllowed
-from regions.models import Level, Region
+from regions.models import Region
 
 # --- single objects ------------------------------------------------------------
 
@@ -107,8 +108,6 @@ def may_open_case_for(user: Any, beneficiary: Beneficiary) -> bool:
 def case_list(*, user: Any, filters: Any = None, owned_only: bool = False) -> QuerySet[Case]:
     """Cases the user may see, filtered by CaseFilter (the API reuses it). With
     owned_only, without the cases the user's office only owned before a transfer."""
-    from cases.filters import CaseFilter
-
     cases = Case.objects.owned_in_reach_of(user) if owned_only else Case.objects.visible_to(user)
     queryset = cases.select_related(
         "beneficiary", "primary_category", "assigned_to", "district", "owner_org"
@@ -509,26 +508,6 @@ def assignable_caseworkers(user: Any) -> QuerySet[User]:
     return users.filter(owned_q(user, org_field="organization")).order_by(
         "organization__name", "first_name", "username"
     )
-
-
-def visible_caseworkers(user: Any) -> QuerySet[User]:
-    """Caseworkers whose cases the user may see (choices of the assigned-to filter)."""
-    users = User.objects.filter(role__in=policy.assignable_roles(), is_integration=False).order_by(
-        "first_name", "username"
-    )
-    return users.filter(owned_q(user, org_field="organization"))
-
-
-def visible_districts(user: Any) -> QuerySet[Region]:
-    """Kecamatan of the kabupaten/kota the user works in (all of them for the province)."""
-    scope = scope_of(user)
-    districts = Region.objects.filter(level=Level.DISTRICT).order_by("code")
-    if scope.reach is Reach.PROVINCE:
-        return districts
-    if scope.reach is Reach.NOTHING:
-        return districts.none()
-    organization = user.organization
-    return districts.filter(parent_id=organization.region_id)
 
 
 # --- home page blocks ------------------------------------------------------------

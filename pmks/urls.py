@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as account_views
 from pmks.health import healthz
+from pmks.home import home
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("akun/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,4 +1,4 @@
-"""The referrals block of the home pages (accounts/home.py adds it)."""
+"""The referrals block of the home pages (pmks/home.py adds it)."""
 
 from __future__ import annotations
 

@@ -57,6 +57,7 @@ from pmks.errors import (
     VersionConflict,
 )
 from pmks.hooks import data_changed, referral_event
+from referrals.emails import send_referral_email
 from referrals.models import (
     Notification,
     NotificationKind,
@@ -294,8 +295,6 @@ def _notify(
     )
     user_ids = [user.pk for user in recipients if user.email]
     if user_ids and _emails_enabled.get():
-        from referrals.tasks import send_referral_email
-
         transaction.on_commit(
             lambda: send_referral_email.delay(
                 referral_id=referral.pk, kind=kind, text=text, user_ids=user_ids

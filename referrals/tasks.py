@@ -1,23 +1,21 @@
 """Celery tasks of referrals: thin, idempotent, calling the services.
 
 `mark_overdue_referrals` runs from beat (settings.CELERY_BEAT_SCHEDULE);
-`send_referral_email` is enqueued after commit by the services' notifications.
+`send_referral_email` (defined in referrals/emails.py, re-exported here) is
+enqueued after commit by the services' notifications. This module imports the
+services; the services never import it.
 """
 
 from __future__ import annotations
 
 import logging
-from smtplib import SMTPException
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.urls import reverse
-from django.utils.translation import gettext as _
 
-from accounts.models import User
 from referrals import services
-from referrals.models import Referral
+from referrals.emails import send_referral_email
+
+__all__ = ["mark_overdue_referrals", "send_referral_email"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,41 +26,3 @@ def mark_overdue_referrals() -> int:
     if marked:
         logger.info("marked %d overdue referrals", marked)
     return marked
-
-
-@shared_task(
-    name="referrals.tasks.send_referral_email",
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_referral_email(*, referral_id: int, kind: str, text: str, user_ids: list[int]) -> int:
-    """One e-mail per recipient, through the backend from settings.
-
-    The e-mail names the referral and what happened, never the beneficiary:
-    personal data stays behind the login.
-    """
-    referral = Referral.objects.filter(pk=referral_id).only("pk", "number").first()
-    if referral is None:
-        return 0
-    recipients = list(
-        User.objects.filter(pk__in=user_ids, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        return 0
-    link = settings.SITE_URL.rstrip("/") + reverse("referrals:detail", args=[referral.pk])
-    subject = _("[PMKS Kaltim] %(text)s") % {"text": text}
-    body = "\n\n".join(
-        [
-            text,
-            _("Buka rujukan %(number)s: %(link)s") % {"number": referral.number, "link": link},
-            _("Pesan ini dikirim otomatis oleh PMKS Kaltim; jangan dibalas."),
-        ]
-    )
-    messages = [
-        EmailMessage(subject=subject[:200], body=body, to=[address]) for address in recipients
-    ]
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0

@@ -4,7 +4,8 @@ not a person, so it is never offered as a caseworker nor sent notifications."""
 import pytest
 
 from api.testing import issue_key
-from cases.selectors import assignable_caseworkers, visible_caseworkers
+from cases.filters import visible_caseworkers
+from cases.selectors import assignable_caseworkers
 
 pytestmark = pytest.mark.django_db
 
