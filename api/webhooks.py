@@ -1,11 +1,13 @@
 """Webhooks: organizations hear about their referrals without polling.
 
 `on_referral_event(event, referral_id)` is listed in settings
-REFERRAL_EVENT_HANDLERS; pmks.hooks calls it after the referral's transaction
-commits. It records one `WebhookDelivery` per active endpoint of each
-organization concerned that subscribed to the event, and enqueues
-the Celery task `deliver_webhook` (defined here, named "api.tasks.deliver_webhook";
-api/tasks.py imports this module, never the reverse) for each after that commit.
+REFERRAL_EVENT_HANDLERS; pmks.hooks calls it in the referral's transaction. It
+records one `WebhookDelivery` per active endpoint of each organization concerned
+that subscribed to the event, and one outbox row per delivery (kind "webhook",
+shard `webhook:<endpoint id>`, so one partner's broken endpoint delays no other;
+the row's event id is the delivery id). After the commit the outbox dispatcher
+calls `handle_outbox_delivery`, which POSTs once and records the attempt on the
+delivery; the outbox retries with backoff until WEBHOOK_MAX_ATTEMPTS.
 
 Who hears what:
 - new_referral, cancelled: the receiving organization;
@@ -21,8 +23,12 @@ the organizations' codes; the receiver fetches the details through the API.
 Signature (like Stripe's): header
     X-PMKS-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>
 Receivers recompute it over the raw body, compare in constant time and refuse
-a timestamp older than a few minutes. `X-PMKS-Delivery` is a unique id (retries
-keep it) so a receiver can ignore a delivery it already processed.
+a timestamp older than a few minutes.
+
+Delivery is at least once (a crash between the POST and recording it sends it
+again). `X-PMKS-Event-Id` (also `event_id` in the body; `X-PMKS-Delivery` and `id`
+carry the same value, as before) is stable across retries and redeliveries, so a
+receiver that remembers the ids it processed sees each event once.
 """
 
 from __future__ import annotations
@@ -36,7 +42,6 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from celery import shared_task
@@ -47,6 +52,8 @@ from django.utils import timezone
 
 from accounts.policy import referral_sending_office
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from outbox.dispatch import GiveUp, RetryLater
+from outbox.services import outbox_write
 
 logger = logging.getLogger("pmks.api.webhooks")
 
@@ -108,7 +115,8 @@ def referral_payload(event: str, referral: Any) -> dict[str, Any]:
 
 
 def on_referral_event(event: str, referral_id: int) -> list[WebhookDelivery]:
-    """Handler of pmks.hooks.referral_event: record deliveries, send after commit."""
+    """Handler of pmks.hooks.referral_event, in the referral's transaction: record
+    the deliveries and their outbox rows (sent after the commit)."""
     from referrals.models import Referral
 
     if event not in WebhookEvent.values:
@@ -141,51 +149,35 @@ def on_referral_event(event: str, referral_id: int) -> list[WebhookDelivery]:
             for endpoint in endpoints
         ]
         for delivery in deliveries:
-            transaction.on_commit(partial(enqueue, delivery.pk))
+            outbox_write(
+                kind="webhook",
+                shard=f"webhook:{delivery.endpoint_id}",
+                payload={"delivery_id": delivery.pk},
+                organization=delivery.organization_id,
+                event_id=delivery.delivery_id,
+            )
     return deliveries
 
 
-@shared_task(
-    name="api.tasks.deliver_webhook",
-    bind=True,
-    acks_late=True,
-    max_retries=None,
-    ignore_result=True,
-)
-def deliver_webhook(self, delivery_id: int) -> str:  # type: ignore[no-untyped-def]
-    """POST one delivery; on failure retry with exponential backoff until
-    WEBHOOK_MAX_ATTEMPTS attempts (recorded on the delivery), then give up."""
-    delivery = attempt_delivery(delivery_id)
-    if delivery is None:
-        return "skipped"
-    if delivery.status == DeliveryStatus.RETRYING:
-        raise self.retry(countdown=backoff_seconds(delivery.attempts))
-    return delivery.status
+def handle_outbox_delivery(event: Any) -> None:
+    """Outbox handler of kind "webhook" (settings.OUTBOX_HANDLERS): one attempt.
+    Nothing to do when the delivery already succeeded or failed for good."""
+    delivery = attempt_delivery(event.payload["delivery_id"])
+    if delivery is None or delivery.status == DeliveryStatus.SUCCEEDED:
+        return
+    if delivery.status == DeliveryStatus.FAILED:
+        raise GiveUp(delivery.last_error or "failed")
+    raise RetryLater(delivery.last_error, delay=backoff_seconds(delivery.attempts))
 
 
-def enqueue(delivery_id: int, countdown: float | None = None) -> None:
-    from celery.exceptions import Retry
+@shared_task(name="api.tasks.deliver_webhook", ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str:
+    """Messages queued before the outbox: the delivery has an outbox row (migration
+    api 0002), so only ask the dispatcher to run."""
+    from outbox.tasks import dispatch_outbox
 
-    try:
-        deliver_webhook.apply_async((delivery_id,), countdown=countdown)
-    except Retry:
-        # Tasks run inline (no broker: the embedded default) cannot wait for a
-        # countdown; the delivery stays "retrying" for api.tasks.retry_due_webhooks.
-        logger.info("webhook delivery %s left for the retry sweep", delivery_id)
-
-
-def due_for_retry(*, now: dt.datetime | None = None, grace_seconds: int = 300) -> list[int]:
-    """Retrying deliveries whose countdown retry is overdue (lost with a worker, or
-    never scheduled because tasks ran inline)."""
-    now = now or timezone.now()
-    return list(
-        WebhookDelivery.objects.filter(
-            status=DeliveryStatus.RETRYING,
-            next_attempt_at__lte=now - dt.timedelta(seconds=grace_seconds),
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:500]
-    )
+    dispatch_outbox.delay()
+    return "outbox"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -205,7 +197,11 @@ class Attempt:
 
 def post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Attempt:
     body = json.dumps(
-        {"id": str(delivery.delivery_id), **delivery.payload},
+        {
+            "id": str(delivery.delivery_id),
+            "event_id": str(delivery.delivery_id),
+            **delivery.payload,
+        },
         separators=(",", ":"),
         sort_keys=True,
     ).encode()
@@ -218,6 +214,7 @@ def post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Attempt:
             "User-Agent": USER_AGENT,
             "X-PMKS-Event": delivery.event,
             "X-PMKS-Delivery": str(delivery.delivery_id),
+            "X-PMKS-Event-Id": str(delivery.delivery_id),
             "X-PMKS-Signature": sign(endpoint.secret, int(time.time()), body),
         },
     )
@@ -242,7 +239,7 @@ def backoff_seconds(attempts: int) -> float:
 def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
     """Send once and record the outcome. Returns the delivery, None if nothing to do.
 
-    The caller (the Celery task) retries while the status is `retrying`.
+    The caller (the outbox handler) retries while the status is `retrying`.
     """
     delivery = (
         WebhookDelivery.objects.select_related("endpoint")

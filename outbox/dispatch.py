@@ -12,7 +12,8 @@ at least once). SQLite has no SKIP LOCKED: a conditional update sets a lease
 
 Outcome. Return: sent. `GiveUp`: dead now. `RetryLater(delay)` or any other
 exception: attempts + 1, due again after the delay (or exponential backoff with
-jitter), dead after OUTBOX_MAX_ATTEMPTS.
+jitter), dead after OUTBOX_MAX_ATTEMPTS. The handler's writes stand when it raises
+GiveUp or RetryLater (it recorded an attempt), and roll back on any other exception.
 
 Handlers come from settings.OUTBOX_HANDLERS = {"kind": "dotted.path"}; a handler
 takes the OutboxEvent and may be called twice for one event (at least once).
@@ -138,16 +139,22 @@ def _handle(event: OutboxEvent) -> Outcome:
     error = ""
     delay: float | None = None
     give_up = False
+    signal: GiveUp | RetryLater | None = None
     try:
-        with transaction.atomic():  # a handler's failed write leaves the claim intact
-            handler_for(event.kind)(event)
-    except GiveUp as exc:
-        error, give_up = str(exc) or "gave up", True
-    except RetryLater as exc:
-        error, delay = str(exc) or "retry later", exc.delay
+        # A crashing handler's writes roll back (and leave the claim intact); a
+        # handler that says GiveUp or RetryLater keeps what it recorded (an attempt).
+        with transaction.atomic():
+            try:
+                handler_for(event.kind)(event)
+            except (GiveUp, RetryLater) as exc:
+                signal = exc
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("outbox %s %s failed", event.kind, event.event_id, exc_info=True)
+    if isinstance(signal, GiveUp):
+        error, give_up = str(signal) or "gave up", True
+    elif isinstance(signal, RetryLater):
+        error, delay = str(signal) or "retry later", signal.delay
     now = timezone.now()
     attempts = event.attempts + 1
     fields: dict[str, Any] = {"attempts": attempts, "locked_until": None}

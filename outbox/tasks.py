@@ -6,9 +6,13 @@ claimed again, so a duplicate kick or a redelivered task sends nothing twice.
 
 from __future__ import annotations
 
+import logging
+
 from celery import current_app, shared_task
 
 from outbox import dispatch
+
+logger = logging.getLogger("pmks.outbox")
 
 # The task limits; settings.CELERY_BROKER_TRANSPORT_OPTIONS' visibility_timeout
 # stays a little above the longest limit of any task.
@@ -23,9 +27,10 @@ def _run() -> int:
         # (inline, the embedded default leaves them to the sweep).
         wait = dispatch.next_due_in()
         if wait is not None and 0 < wait < 60:
-            from outbox.services import kick
-
-            kick(countdown=wait)
+            try:
+                dispatch_outbox.apply_async(countdown=wait)
+            except Exception:  # the sweep comes anyway
+                logger.warning("outbox re-kick failed", exc_info=True)
     return len(outcomes)
 
 

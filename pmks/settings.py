@@ -153,10 +153,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stats.tasks.rebuild_statistics",
         "schedule": timedelta(minutes=env_int("STATS_FULL_REBUILD_MINUTES", 30)),
     },
-    "api-retry-due-webhooks": {
-        "task": "api.tasks.retry_due_webhooks",
-        "schedule": timedelta(minutes=5),
-    },
     "outbox-sweep": {
         "task": "outbox.tasks.sweep_outbox",
         "schedule": timedelta(minutes=1),
@@ -252,7 +248,7 @@ REFERRAL_EVENT_HANDLERS: list[str] = ["api.webhooks.on_referral_event"]
 OUTBOX_HANDLERS: dict[str, str] = {
     "stats": "stats.tasks.handle_dirty_mark",
     "webhook": "api.webhooks.handle_outbox_delivery",
-    "email": "referrals.tasks.handle_referral_email",
+    "email": "referrals.emails.handle_referral_email",
 }
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)

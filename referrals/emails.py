@@ -8,6 +8,7 @@ services: the dependency goes one way (tasks -> services -> emails).
 from __future__ import annotations
 
 from smtplib import SMTPException
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -19,13 +20,26 @@ from accounts.models import User
 from referrals.models import Referral
 
 
+def handle_referral_email(event: Any) -> None:
+    """Outbox handler of kind "email" (settings.OUTBOX_HANDLERS): the e-mails of one
+    notification. An SMTP error raises and the outbox retries the row later."""
+    send_referral_emails(**event.payload)
+
+
 @shared_task(
     name="referrals.tasks.send_referral_email",
     autoretry_for=(SMTPException, OSError),
     retry_backoff=True,
     max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
 )
 def send_referral_email(*, referral_id: int, kind: str, text: str, user_ids: list[int]) -> int:
+    """Messages queued before the outbox (and tasks' callers): send now."""
+    return send_referral_emails(referral_id=referral_id, kind=kind, text=text, user_ids=user_ids)
+
+
+def send_referral_emails(*, referral_id: int, kind: str, text: str, user_ids: list[int]) -> int:
     """One e-mail per recipient, through the backend from settings.
 
     The e-mail names the referral and what happened, never the beneficiary:

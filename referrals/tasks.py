@@ -20,7 +20,7 @@ __all__ = ["mark_overdue_referrals", "send_referral_email"]
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="referrals.tasks.mark_overdue_referrals")
+@shared_task(name="referrals.tasks.mark_overdue_referrals", soft_time_limit=240, time_limit=300)
 def mark_overdue_referrals() -> int:
     marked = services.mark_overdue_referrals()
     if marked:

@@ -89,6 +89,8 @@ def schedule_refresh() -> bool:
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,
     max_retries=3,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
 def rebuild_statistics(trigger: str = "periodic") -> dict[str, Any] | None:
     cache.delete(SCHEDULED_KEY)  # changes from now on schedule the next run
@@ -110,7 +112,12 @@ def rebuild_statistics(trigger: str = "periodic") -> dict[str, Any] | None:
     return {"run_id": result.run_id, "rows": result.total_rows, "ms": result.duration_ms}
 
 
-@shared_task(name="stats.tasks.take_daily_snapshot", ignore_result=True)
+@shared_task(
+    name="stats.tasks.take_daily_snapshot",
+    ignore_result=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
 def take_daily_snapshot(day: str | None = None) -> int:
     """Snapshot for `day` (ISO date), by default the day that just ended."""
     return rollup.take_snapshot(dt.date.fromisoformat(day) if day else None)

@@ -10,7 +10,9 @@ from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from api.services import webhook_endpoint_create
 from api.testing import WebhookReceiver, celery_inline, client_for, error_of, key_admin
 from cases.factories import CaseFactory
-from referrals.services import referral_accept, referral_message_post
+from outbox.models import OutboxEvent
+from outbox.testing import drain_outbox
+from referrals.services import referral_accept, referral_cancel, referral_message_post
 from referrals.testing import send
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +60,9 @@ def test_a_new_referral_is_posted_signed_to_the_receivers_webhook(
     assert payload["referral"]["id"] == referral.pk
     assert payload["referral"]["to_org"] == "rsud-aws"
     assert payload["id"] == headers["x-pmks-delivery"]
+    # the event id, for receivers that deduplicate: the outbox row's, in header and body
+    assert payload["event_id"] == headers["x-pmks-event-id"] == headers["x-pmks-delivery"]
+    assert str(OutboxEvent.objects.get(kind="webhook").event_id) == payload["event_id"]
     assert "beneficiary" not in payload["referral"]  # no personal data in webhooks
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.response_code) == ("succeeded", 1, 200)
@@ -86,6 +91,10 @@ def test_a_failed_delivery_is_retried_until_it_succeeds(
 
     with django_capture_on_commit_callbacks(execute=True):
         send(alice, case, orgs["rsud"])
+    assert len(receiver.received) == 1  # the first attempt, right after the commit
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.RETRYING, "HTTP 500")
+    drain_outbox()  # the backoff passes
 
     assert len(receiver.received) == 3
     ids = {headers["x-pmks-delivery"] for headers, _ in receiver.received}
@@ -104,12 +113,14 @@ def test_a_delivery_gives_up_after_the_maximum_attempts(
 
     with django_capture_on_commit_callbacks(execute=True):
         send(alice, case, orgs["rsud"])
+    drain_outbox()
 
     assert len(receiver.received) == 3
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
     assert (delivery.response_code, delivery.last_error) == (500, "HTTP 500")
     assert delivery.next_attempt_at is None
+    assert OutboxEvent.objects.get(kind="webhook").dead_at is not None  # on the admin page
 
 
 def test_an_unreachable_endpoint_is_recorded_with_the_error(
@@ -212,35 +223,63 @@ def test_a_caseworker_session_may_not_register_webhooks(alice):
     assert error_of(response)["code"] == "not_allowed"
 
 
-def test_without_a_worker_a_failed_delivery_waits_for_the_retry_sweep(
+def test_without_a_worker_a_failed_delivery_waits_for_the_sweep(
     orgs, alice, case, django_capture_on_commit_callbacks
 ):
-    """The embedded default runs tasks inline: no countdown, the beat sweep retries."""
+    """The embedded default runs tasks inline: the commit's kick makes the first
+    attempt; a retry waits for its backoff and the sweep."""
     import datetime as dt
 
     from django.utils import timezone
 
-    from api.tasks import retry_due_webhooks
-    from pmks.celery import app
+    from outbox.tasks import sweep_outbox
 
-    before = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    try:
-        with WebhookReceiver() as receiver:
-            register(orgs["rsud"], receiver.url)
-            receiver.plan[:] = [500]
-            with django_capture_on_commit_callbacks(execute=True):
-                send(alice, case, orgs["rsud"])
-            delivery = WebhookDelivery.objects.get()
-            assert (delivery.status, delivery.attempts) == (DeliveryStatus.RETRYING, 1)
-            assert retry_due_webhooks() == 0  # not due yet
-            WebhookDelivery.objects.update(next_attempt_at=timezone.now() - dt.timedelta(hours=1))
-            assert retry_due_webhooks() == 1
-    finally:
-        app.conf.task_always_eager, app.conf.task_eager_propagates = before
+    with WebhookReceiver() as receiver, celery_inline():
+        register(orgs["rsud"], receiver.url)
+        receiver.plan[:] = [500]
+        with django_capture_on_commit_callbacks(execute=True):
+            send(alice, case, orgs["rsud"])
+        delivery = WebhookDelivery.objects.get()
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.RETRYING, 1)
+        assert sweep_outbox() == 0  # not due yet
+        OutboxEvent.objects.update(available_at=timezone.now() - dt.timedelta(seconds=1))
+        assert sweep_outbox() == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
     assert len(receiver.received) == 2
+
+
+def test_a_pending_delivery_is_sent_by_the_sweep_when_its_kick_was_lost(orgs, alice, case):
+    """(The old sweep only picked `retrying` deliveries: a `pending` one stayed.)"""
+    from outbox.tasks import sweep_outbox
+
+    with WebhookReceiver() as receiver, celery_inline():
+        register(orgs["rsud"], receiver.url)
+        send(alice, case, orgs["rsud"])  # no on_commit here: the kick never runs
+        assert WebhookDelivery.objects.get().status == DeliveryStatus.PENDING
+        assert sweep_outbox() == 2  # the delivery and the statistics' dirty mark
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
+    assert len(receiver.received) == 1
+
+
+def test_a_broken_endpoint_does_not_delay_another_organizations(
+    orgs, alice, case, django_capture_on_commit_callbacks
+):
+    with WebhookReceiver() as receiver, celery_inline():
+        register(orgs["rsud"], "http://127.0.0.1:9/nobody-listens", ["new_referral"])
+        register(orgs["samarinda"], receiver.url, ["cancelled"])
+        register(orgs["rsud"], receiver.url, ["cancelled"])
+        with django_capture_on_commit_callbacks(execute=True):
+            first = send(alice, case, orgs["rsud"])
+        with django_capture_on_commit_callbacks(execute=True):
+            referral_cancel(actor=alice, referral=first, reason="Salah alamat.")
+    shards = dict(OutboxEvent.objects.values_list("shard", "sent_at"))
+    assert len(shards) == 3  # one shard per endpoint
+    assert [d.status for d in WebhookDelivery.objects.order_by("pk")] == [
+        DeliveryStatus.RETRYING,
+        DeliveryStatus.SUCCEEDED,
+    ]
+    assert receiver.events() == ["cancelled"]
 
 
 @pytest.mark.parametrize("count", [1, 4])
@@ -342,7 +381,7 @@ def test_recording_an_event_reads_the_referral_and_its_case_in_one_query(
     register(orgs["samarinda"], "https://siks.example/hook", ["decision"])
     referral = send(alice, case, orgs["rsud"])
     # 1. the referral joined with its case and both organizations, 2. the endpoints,
-    # 3. savepoint, 4-5. one delivery per endpoint, 6. release savepoint
-    with django_assert_num_queries(6):
+    # 3. savepoint, 4-5. one delivery per endpoint, 6-7. its outbox row, 8. release savepoint
+    with django_assert_num_queries(8):
         deliveries = webhooks.on_referral_event("decision", referral.pk)
     assert {d.organization_id for d in deliveries} == {orgs["rsud"].pk, orgs["samarinda"].pk}
