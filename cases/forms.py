@@ -26,7 +26,7 @@ from cases.models import (
     ServiceType,
     Sex,
 )
-from cases.services import BENEFICIARY_FIELDS
+from cases.services.registration import BENEFICIARY_FIELDS
 from regions.models import Level, Region
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -30,7 +30,7 @@ from accounts import policy
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Organization, User
 from accounts.scoping import Reach, is_office_supervisor_of, scope_of
-from cases import selectors, services
+from cases import selectors
 from cases.audit import log_access
 from cases.filters import BeneficiaryFilter, CaseFilter
 from cases.forms import (
@@ -46,8 +46,9 @@ from cases.forms import (
     TransitionForm,
     apply_errors,
 )
-from cases.models import Beneficiary, Case, ServiceDelivery
+from cases.models import Beneficiary, Case, ClosureReason, ServiceDelivery
 from cases.nik import nik_mismatches, normalize_number, parse_nik
+from cases.services import attachments, delivery, opening, registration, timeline, workflow
 from pmks.errors import DomainError, DuplicateFound, NotAllowed, VersionConflict
 from regions.models import Level, Region
 
@@ -188,7 +189,7 @@ def beneficiary_register(request: AuthenticatedHttpRequest) -> HttpResponse:
         form = BeneficiaryForm(request.POST)
         if form.is_valid():
             try:
-                beneficiary = services.beneficiary_register(
+                beneficiary = registration.beneficiary_register(
                     actor=request.user,
                     data=form.service_data(),
                     confirm_new="confirm_new" in request.POST,
@@ -268,7 +269,7 @@ def beneficiary_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         form = BeneficiaryForm(request.POST)
         if form.is_valid():
             try:
-                services.beneficiary_update(
+                registration.beneficiary_update(
                     actor=request.user,
                     beneficiary=beneficiary,
                     expected_version=form.cleaned_data["version"] or 0,
@@ -337,7 +338,7 @@ def case_assign(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, _("Pilih kasus dan pekerja sosial yang dituju."))
         return HttpResponseRedirect(back)
     try:
-        count = services.case_assign(
+        count = opening.case_assign(
             actor=user, cases=form.cleaned_data["cases"], assignee=form.cleaned_data["assignee"]
         )
     except ValidationError as exc:
@@ -392,7 +393,7 @@ def case_create(
         if form.is_valid():
             data = form.cleaned_data
             try:
-                case = services.case_open(
+                case = opening.case_open(
                     actor=user,
                     beneficiary=beneficiary,
                     primary_category=data["primary_category"],
@@ -423,13 +424,13 @@ def _case_context(request: AuthenticatedHttpRequest, case: Case) -> dict[str, An
         # A former owner: the case as it was at the transfer, nothing after it.
         case = selectors.case_as_it_was(case, former, data)
     may_write = selectors.may_write_case(user, case)
-    moves = services.allowed_moves(user, case)
+    moves = workflow.allowed_moves(user, case)
     return {
         "case": case,
         **data,
         "may_write": may_write,
         "moves": moves,
-        "closure_reasons": services.ClosureReason.choices,
+        "closure_reasons": ClosureReason.choices,
         "is_active": case.is_active,
         "assessment_form": AssessmentForm(prefix="assessment"),
         "service_form": ServiceForm(prefix="service") if may_write and case.is_active else None,
@@ -469,7 +470,7 @@ def case_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             data = dict(form.cleaned_data)
             version = data.pop("version")
             try:
-                services.case_update(
+                opening.case_update(
                     actor=request.user, case=case, expected_version=version, data=data
                 )
             except ValidationError as exc:
@@ -513,7 +514,7 @@ def case_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _status_response(request, case, _("Permintaan tidak lengkap."))
     data = form.cleaned_data
     try:
-        moved = services.case_transition(
+        moved = workflow.case_transition(
             actor=request.user,
             case=case,
             to_status=data["to_status"],
@@ -548,7 +549,7 @@ def case_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     error = ""
     if form.is_valid():
         try:
-            services.case_add_note(actor=request.user, case=case, text=form.cleaned_data["text"])
+            timeline.case_add_note(actor=request.user, case=case, text=form.cleaned_data["text"])
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
@@ -574,7 +575,7 @@ def assessment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = AssessmentForm(request.POST or None, prefix="assessment")
     if request.method == "POST" and form.is_valid():
         try:
-            services.assessment_record(actor=request.user, case=case, **form.cleaned_data)
+            delivery.assessment_record(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         except DomainError as exc:
@@ -596,7 +597,7 @@ def service_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ServiceForm(request.POST or None, prefix="service")
     if request.method == "POST" and form.is_valid():
         try:
-            services.service_delivery_add(actor=request.user, case=case, **form.cleaned_data)
+            delivery.service_delivery_add(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         except DomainError as exc:
@@ -626,7 +627,7 @@ def service_update(request: AuthenticatedHttpRequest, pk: int, service_pk: int) 
             data = dict(form.cleaned_data)
             version = data.pop("version")
             try:
-                services.service_delivery_update(
+                delivery.service_delivery_update(
                     actor=request.user, service=service, expected_version=version, data=data
                 )
             except ValidationError as exc:
@@ -652,7 +653,7 @@ def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.attachment_add(
+            attachments.attachment_add(
                 actor=request.user,
                 case=case,
                 uploaded_file=form.cleaned_data["file"],

@@ -19,7 +19,6 @@ from django.utils import timezone
 from faker import Faker
 
 from accounts.models import User
-from cases import services
 from cases.models import (
     Assessment,
     Beneficiary,
@@ -29,6 +28,7 @@ from cases.models import (
     PmksCategory,
     ServiceType,
 )
+from cases.services import closure, delivery, opening, registration, timeline, workflow
 from demo.organizations import REGENCY_SLUGS
 from regions.models import Level, Region
 
@@ -137,7 +137,7 @@ class _Seeder:
         }
         if data["has_disability"]:
             data["disability_note"] = self.rng.choice(("Disabilitas fisik", "Disabilitas netra"))
-        person = services.beneficiary_register(actor=actor, data=data, confirm_new=True)
+        person = registration.beneficiary_register(actor=actor, data=data, confirm_new=True)
         self.result.beneficiaries += 1
         return person
 
@@ -151,20 +151,20 @@ class _Seeder:
         target: str,
         category_code: str,
     ) -> Case:
-        case = services.case_open(
+        case = opening.case_open(
             actor=worker,
             beneficiary=person,
             primary_category=self.categories[category_code],
             priority=self.rng.choice(("normal", "normal", "high", "urgent", "low")),
             summary=f"Penanganan {self.categories[category_code].name.lower()}.",
         )
-        services.case_add_note(actor=worker, case=case, text=self.rng.choice(NOTES))
+        timeline.case_add_note(actor=worker, case=case, text=self.rng.choice(NOTES))
         order = ("assessment", "in_service", "monitoring", "closure_requested", "closed")
         goal = "closed" if target == "reopened" else target
         reached = order.index(goal) if goal in order else -1
         if reached >= 0:
             needs = self.rng.sample(("shelter", "food", "health", "documentation", "employment"), 2)
-            services.assessment_record(
+            delivery.assessment_record(
                 actor=worker,
                 case=case,
                 needs=needs,
@@ -174,7 +174,7 @@ class _Seeder:
         if reached >= 1:
             kind = self.rng.choice(self.service_types)
             start = self.today - dt.timedelta(days=self.rng.randint(5, 60))
-            services.service_delivery_add(
+            delivery.service_delivery_add(
                 actor=worker,
                 case=case,
                 service_type=kind,
@@ -182,18 +182,18 @@ class _Seeder:
                 status="ongoing",
                 start_date=start,
             )
-            services.case_transition(actor=worker, case=case, to_status=CaseStatus.IN_SERVICE)
+            workflow.case_transition(actor=worker, case=case, to_status=CaseStatus.IN_SERVICE)
         if reached >= 2:
-            services.case_transition(actor=worker, case=case, to_status=CaseStatus.MONITORING)
-            services.case_add_note(actor=worker, case=case, text=self.rng.choice(NOTES))
+            workflow.case_transition(actor=worker, case=case, to_status=CaseStatus.MONITORING)
+            timeline.case_add_note(actor=worker, case=case, text=self.rng.choice(NOTES))
         if reached >= 3:
-            services.case_request_closure(
+            closure.case_request_closure(
                 actor=worker, case=case, closure_reason="goals_met", note="Tujuan layanan tercapai."
             )
         if reached >= 4:
-            services.case_approve_closure(actor=supervisor, case=case)
+            closure.case_approve_closure(actor=supervisor, case=case)
         if target == "reopened":
-            services.case_reopen(
+            workflow.case_reopen(
                 actor=worker, case=case, reason="Ybs. kembali membutuhkan pendampingan."
             )
         self.spread_history(case, person)

@@ -21,8 +21,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from cases import services as case_services
 from cases.models import ACTIVE_STATUSES, Beneficiary, Case, CaseEvent, PmksCategory, ServiceType
+from cases.services import opening as case_opening
+from cases.services import registration as case_registration
 from referrals import services
 from referrals.models import Referral, ReferralMessage, ServiceOffer
 from regions.models import Region
@@ -490,7 +491,7 @@ class _Seeder:
         organization = sender.organization
         assert organization is not None, f"{sender} is a scenario sender without an office"
         self.extra_index += 1
-        person = case_services.beneficiary_register(
+        person = case_registration.beneficiary_register(
             actor=sender,
             data={
                 "nik": "",
@@ -507,7 +508,7 @@ class _Seeder:
             confirm_new=True,
         )
         self.result.people_added += 1
-        return case_services.case_open(
+        return case_opening.case_open(
             actor=sender,
             beneficiary=person,
             primary_category=PmksCategory.objects.get(code="PMKS11"),

@@ -48,7 +48,9 @@ from cases.models import (
     ServiceStatus,
     ServiceType,
 )
-from cases.services import case_add_event, case_transfer_ownership, service_delivery_create
+from cases.services.delivery import service_delivery_create
+from cases.services.timeline import case_add_event
+from cases.services.transfer import case_transfer_ownership
 from pmks.errors import (
     AlreadyDecided,
     CapacityExhausted,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from cases.factories import BeneficiaryFactory, CaseFactory
 from cases.models import Case, CaseEvent, PmksCategory, ServiceDelivery, ServiceType
-from cases.services import case_transfer_ownership
+from cases.services.transfer import case_transfer_ownership
 from referrals.models import Referral
 from regions.models import Level, Region
 

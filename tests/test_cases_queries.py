@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import services
 from cases.factories import BeneficiaryFactory, CaseFactory
 from cases.models import PmksCategory
+from cases.services import attachments, delivery, timeline
 from cases.testing import (  # noqa: F401  (fixtures used by name)
     fast_password_hashing_fixture,
     shelter_fixture,
@@ -86,10 +86,10 @@ def test_the_case_page_costs_the_same_for_3_and_30_rows(
     def grow(count):
         case.other_categories.add(*categories[:count])
         for number in range(count):
-            services.case_add_note(actor=alice, case=case, text=f"Catatan {number}")
-            services.service_delivery_add(actor=alice, case=case, service_type=shelter)
-            services.assessment_record(actor=alice, case=case, needs=["food"], risk_level="low")
-            services.attachment_add(
+            timeline.case_add_note(actor=alice, case=case, text=f"Catatan {number}")
+            delivery.service_delivery_add(actor=alice, case=case, service_type=shelter)
+            delivery.assessment_record(actor=alice, case=case, needs=["food"], risk_level="low")
+            attachments.attachment_add(
                 actor=alice,
                 case=case,
                 uploaded_file=SimpleUploadedFile(f"s{number}.pdf", b"%PDF-1.4 x"),

@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from cases import services
 from cases.factories import BeneficiaryFactory, CaseFactory
 from cases.models import (
     Assessment,
@@ -23,6 +22,7 @@ from cases.models import (
     ServiceStatus,
 )
 from cases.selectors import beneficiary_find_matches, name_similarity
+from cases.services import attachments, closure, delivery, opening, registration, timeline, workflow
 from cases.testing import (  # noqa: F401  (fixtures used by name)
     balikpapan_case_fixture,
     category_fixture,
@@ -56,7 +56,7 @@ def kecamatan(regions):
 
 def test_a_caseworker_registers_a_person_with_a_valid_nik(alice, regions, kecamatan):
     district, village = kecamatan
-    person = services.beneficiary_register(
+    person = registration.beneficiary_register(
         actor=alice, data=person_data(regions, region=village, no_kk="6472 0120 0315 0007")
     )
     assert person.nik == make_nik(female=True)
@@ -73,7 +73,7 @@ def test_a_caseworker_registers_a_person_with_a_valid_nik(alice, regions, kecama
 
 def test_sex_and_birth_date_left_blank_are_taken_from_the_nik(alice, regions):
     nik = make_nik(birth_date=dt.date(1971, 8, 3), female=True)
-    person = services.beneficiary_register(
+    person = registration.beneficiary_register(
         actor=alice, data=person_data(regions, nik=nik, sex="", birth_date=None)
     )
     assert (person.sex, person.birth_date) == ("F", dt.date(1971, 8, 3))
@@ -82,12 +82,12 @@ def test_sex_and_birth_date_left_blank_are_taken_from_the_nik(alice, regions):
 def test_typed_sex_and_birth_date_that_contradict_the_nik_are_shown_not_saved(alice, regions):
     data = person_data(regions, sex="M", birth_date=dt.date(1990, 5, 18))
     with pytest.raises(ValidationError) as error:
-        services.beneficiary_register(actor=alice, data=data)
+        registration.beneficiary_register(actor=alice, data=data)
     assert set(error.value.message_dict) == {"sex", "birth_date"}
     assert "digit 7–12" in error.value.message_dict["sex"][0]
     assert not Beneficiary.objects.exists()
     # The caseworker checked the card and confirms what they typed.
-    person = services.beneficiary_register(
+    person = registration.beneficiary_register(
         actor=alice, data={**data, "nik_mismatch_confirmed": True}
     )
     assert person.sex == "M"
@@ -95,7 +95,7 @@ def test_typed_sex_and_birth_date_that_contradict_the_nik_are_shown_not_saved(al
 
 def test_a_wrong_nik_is_refused_naming_the_digit_group(alice, regions):
     with pytest.raises(ValidationError) as error:
-        services.beneficiary_register(
+        registration.beneficiary_register(
             actor=alice, data=person_data(regions, nik="6472019905900003")
         )
     assert "Digit 7–12 (tanggal lahir)" in error.value.message_dict["nik"][0]
@@ -115,12 +115,12 @@ def test_a_wrong_nik_is_refused_naming_the_digit_group(alice, regions):
 )
 def test_required_facts_are_checked(alice, regions, overrides, field):
     with pytest.raises(ValidationError) as error:
-        services.beneficiary_register(actor=alice, data=person_data(regions, **overrides))
+        registration.beneficiary_register(actor=alice, data=person_data(regions, **overrides))
     assert field in error.value.message_dict
 
 
 def test_a_person_without_nik_records_why(alice, regions):
-    person = services.beneficiary_register(
+    person = registration.beneficiary_register(
         actor=alice,
         data=person_data(regions, nik="", nik_absent_reason="street", birth_date=None),
     )
@@ -129,9 +129,9 @@ def test_a_person_without_nik_records_why(alice, regions):
 
 
 def test_an_existing_nik_stops_the_registration_and_links_to_the_person(alice, regions):
-    first = services.beneficiary_register(actor=alice, data=person_data(regions))
+    first = registration.beneficiary_register(actor=alice, data=person_data(regions))
     with pytest.raises(DuplicateFound) as error:
-        services.beneficiary_register(
+        registration.beneficiary_register(
             actor=alice, data=person_data(regions, full_name="Siti R."), confirm_new=True
         )
     assert error.value.details["beneficiary"] == first
@@ -142,9 +142,11 @@ def test_an_existing_nik_stops_the_registration_and_links_to_the_person(alice, r
 def test_an_existing_nik_of_another_regency_names_only_the_office(alice, bob, regions, orgs):
     orgs["samarinda"].phone = "(0541) 200100"
     orgs["samarinda"].save()
-    services.beneficiary_register(actor=alice, data=person_data(regions))
+    registration.beneficiary_register(actor=alice, data=person_data(regions))
     with pytest.raises(DuplicateFound) as error:
-        services.beneficiary_register(actor=bob, data=person_data(regions, region=regions["64.71"]))
+        registration.beneficiary_register(
+            actor=bob, data=person_data(regions, region=regions["64.71"])
+        )
     details = error.value.details
     assert details["visible"] is False
     assert details["owner_org"] == "Dinas Sosial Kota Samarinda"
@@ -152,7 +154,7 @@ def test_an_existing_nik_of_another_regency_names_only_the_office(alice, bob, re
 
 
 def test_a_similar_name_nearby_in_age_is_shown_before_saving(alice, regions):
-    services.beneficiary_register(
+    registration.beneficiary_register(
         actor=alice,
         data=person_data(regions, nik="", nik_absent_reason="street", full_name="Siti Rahmawati"),
     )
@@ -164,13 +166,13 @@ def test_a_similar_name_nearby_in_age_is_shown_before_saving(alice, regions):
         birth_date=dt.date(1991, 11, 2),
     )
     with pytest.raises(DuplicateFound) as error:
-        services.beneficiary_register(actor=alice, data=data)
+        registration.beneficiary_register(actor=alice, data=data)
     [match] = error.value.details["matches"]
     assert match["beneficiary"].full_name == "Siti Rahmawati"
     assert match["visible"] is True
     assert match["similarity"] > 0.5
     # The caseworker looked and says it is somebody else.
-    services.beneficiary_register(actor=alice, data=data, confirm_new=True)
+    registration.beneficiary_register(actor=alice, data=data, confirm_new=True)
     assert Beneficiary.objects.count() == 2
 
 
@@ -180,7 +182,7 @@ def test_a_match_outside_the_users_scope_shows_only_the_office(alice, regions, o
     uptd = OrganizationFactory(code="uptd-x", kind="uptd", region=regions["64.72"], name="UPTD X")
     BeneficiaryFactory(full_name="Rudi Hartono", registered_by_org=uptd, birth_date=None)
     with pytest.raises(DuplicateFound) as error:
-        services.beneficiary_register(
+        registration.beneficiary_register(
             actor=alice,
             data=person_data(
                 regions, nik="", nik_absent_reason="street", full_name="Rudi Hartono", sex="M"
@@ -259,7 +261,7 @@ def test_the_duplicate_check_has_a_trigram_index_per_kabupaten_kota(regions):
 @pytest.mark.parametrize("persona", ["prov", "agnes"])
 def test_read_only_and_agency_users_cannot_register(request, regions, persona):
     with pytest.raises(NotAllowed):
-        services.beneficiary_register(
+        registration.beneficiary_register(
             actor=request.getfixturevalue(persona), data=person_data(regions)
         )
 
@@ -267,10 +269,10 @@ def test_read_only_and_agency_users_cannot_register(request, regions, persona):
 def test_moving_a_person_to_another_kecamatan_moves_their_cases_too(
     alice, regions, kecamatan, category
 ):
-    person = services.beneficiary_register(actor=alice, data=person_data(regions))
-    case = services.case_open(actor=alice, beneficiary=person, primary_category=category)
+    person = registration.beneficiary_register(actor=alice, data=person_data(regions))
+    case = opening.case_open(actor=alice, beneficiary=person, primary_category=category)
     district, village = kecamatan
-    services.beneficiary_update(
+    registration.beneficiary_update(
         actor=alice,
         beneficiary=person,
         expected_version=1,
@@ -285,8 +287,8 @@ def test_moving_a_person_to_another_kecamatan_moves_their_cases_too(
 
 def test_opening_a_case_numbers_it_and_assigns_the_caseworker(alice, orgs, category):
     person = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
-    first = services.case_open(actor=alice, beneficiary=person, primary_category=category)
-    second = services.case_open(actor=alice, beneficiary=person, primary_category=category)
+    first = opening.case_open(actor=alice, beneficiary=person, primary_category=category)
+    second = opening.case_open(actor=alice, beneficiary=person, primary_category=category)
     year = timezone.localdate().year
     assert first.number == f"6472/{year}/00001"
     assert second.number == f"6472/{year}/00002"
@@ -305,7 +307,7 @@ def test_a_case_opened_through_an_api_key_is_left_unassigned(orgs, category):
 
     integration = UserFactory(organization=orgs["samarinda"], is_integration=True)
     person = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
-    case = services.case_open(actor=integration, beneficiary=person, primary_category=category)
+    case = opening.case_open(actor=integration, beneficiary=person, primary_category=category)
     assert case.assigned_to is None
     assert list(case.events.values_list("kind", flat=True)) == ["created"]
 
@@ -313,31 +315,31 @@ def test_a_case_opened_through_an_api_key_is_left_unassigned(orgs, category):
 def test_a_case_cannot_be_opened_for_a_person_outside_scope(bob, orgs, category):
     person = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
     with pytest.raises(NotAllowed):
-        services.case_open(actor=bob, beneficiary=person, primary_category=category)
+        opening.case_open(actor=bob, beneficiary=person, primary_category=category)
 
 
 def test_a_case_can_only_be_assigned_to_a_caseworker_of_the_office(sari, bob, orgs, category):
     person = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
     with pytest.raises(ValidationError):
-        services.case_open(
+        opening.case_open(
             actor=sari, beneficiary=person, primary_category=category, assigned_to=bob
         )
 
 
 def move(actor, case, to, **kwargs):
-    return services.case_transition(actor=actor, case=case, to_status=to, **kwargs)
+    return workflow.case_transition(actor=actor, case=case, to_status=to, **kwargs)
 
 
 def test_a_case_walks_the_whole_table_to_closure(alice, sari, samarinda_case):
     case = samarinda_case
     for status in ("assessment", "in_service", "monitoring", "in_service", "monitoring"):
         case = move(alice, case, status)
-    case = services.case_request_closure(
+    case = closure.case_request_closure(
         actor=alice, case=case, closure_reason="goals_met", note="Sudah bekerja"
     )
     assert case.status == CaseStatus.CLOSURE_REQUESTED
     assert case.status_before_closure == CaseStatus.MONITORING
-    case = services.case_approve_closure(actor=sari, case=case)
+    case = closure.case_approve_closure(actor=sari, case=case)
     assert case.status == CaseStatus.CLOSED
     assert case.closed_at is not None
     moves = list(
@@ -391,20 +393,20 @@ def test_closure_needs_a_reason(alice, samarinda_case):
 def test_only_a_supervisor_of_the_office_approves_a_closure(
     alice, amir, budi, prov, sari, samarinda_case
 ):
-    case = services.case_request_closure(actor=alice, case=samarinda_case, closure_reason="moved")
+    case = closure.case_request_closure(actor=alice, case=samarinda_case, closure_reason="moved")
     for who in (alice, amir, budi, prov):
         with pytest.raises(NotAllowed):
-            services.case_approve_closure(actor=who, case=case)
-    assert services.case_approve_closure(actor=sari, case=case).status == CaseStatus.CLOSED
+            closure.case_approve_closure(actor=who, case=case)
+    assert closure.case_approve_closure(actor=sari, case=case).status == CaseStatus.CLOSED
 
 
 def test_a_rejected_closure_returns_where_it_was_and_needs_a_reason(alice, sari, samarinda_case):
     case = move(alice, samarinda_case, "assessment")
     case = move(alice, case, "in_service")
-    case = services.case_request_closure(actor=alice, case=case, closure_reason="lost_contact")
+    case = closure.case_request_closure(actor=alice, case=case, closure_reason="lost_contact")
     with pytest.raises(ValidationError):
-        services.case_reject_closure(actor=sari, case=case, reason="")
-    case = services.case_reject_closure(actor=sari, case=case, reason="Belum dicari ke alamat")
+        closure.case_reject_closure(actor=sari, case=case, reason="")
+    case = closure.case_reject_closure(actor=sari, case=case, reason="Belum dicari ke alamat")
     assert case.status == CaseStatus.IN_SERVICE
     assert case.closure_reason == ""
     event = case.events.filter(kind=EventKind.STATUS).first()
@@ -413,11 +415,11 @@ def test_a_rejected_closure_returns_where_it_was_and_needs_a_reason(alice, sari,
 
 
 def test_a_closed_case_is_reopened_with_a_reason(alice, sari, samarinda_case):
-    case = services.case_request_closure(actor=alice, case=samarinda_case, closure_reason="moved")
-    case = services.case_approve_closure(actor=sari, case=case)
+    case = closure.case_request_closure(actor=alice, case=samarinda_case, closure_reason="moved")
+    case = closure.case_approve_closure(actor=sari, case=case)
     with pytest.raises(ValidationError):
-        services.case_reopen(actor=alice, case=case, reason=" ")
-    case = services.case_reopen(actor=alice, case=case, reason="Kembali ke Samarinda")
+        workflow.case_reopen(actor=alice, case=case, reason=" ")
+    case = workflow.case_reopen(actor=alice, case=case, reason="Kembali ke Samarinda")
     assert (case.status, case.reopened_count, case.closed_at) == ("open", 1, None)
     event = case.events.filter(kind=EventKind.STATUS).first()
     assert event.data == {"from": "closed", "to": "open", "move": "reopen", "reopen": True}
@@ -445,15 +447,15 @@ def test_a_move_from_a_stale_page_is_refused(alice, amir, samarinda_case):
 
 
 def test_allowed_moves_show_only_what_the_user_may_do(alice, sari, prov, samarinda_case):
-    names = [m.name for m, _ in services.allowed_moves(alice, samarinda_case)]
+    names = [m.name for m, _ in workflow.allowed_moves(alice, samarinda_case)]
     assert names == ["assess", "request_closure"]
-    case = services.case_request_closure(actor=alice, case=samarinda_case, closure_reason="moved")
-    assert services.allowed_moves(alice, case) == []
-    assert [m.name for m, _ in services.allowed_moves(sari, case)] == [
+    case = closure.case_request_closure(actor=alice, case=samarinda_case, closure_reason="moved")
+    assert workflow.allowed_moves(alice, case) == []
+    assert [m.name for m, _ in workflow.allowed_moves(sari, case)] == [
         "approve_closure",
         "reject_closure",
     ]
-    assert services.allowed_moves(prov, case) == []
+    assert workflow.allowed_moves(prov, case) == []
 
 
 # --- version checks ----------------------------------------------------------------
@@ -463,14 +465,14 @@ def test_saving_over_a_newer_case_saves_nothing_and_says_what_changed(
     alice, amir, samarinda_case, other_category
 ):
     seen = samarinda_case.version
-    services.case_update(
+    opening.case_update(
         actor=amir,
         case=samarinda_case,
         expected_version=seen,
         data={"priority": "urgent", "summary": "Tidur di pasar"},
     )
     with pytest.raises(VersionConflict) as error:
-        services.case_update(
+        opening.case_update(
             actor=alice,
             case=samarinda_case,
             expected_version=seen,
@@ -492,7 +494,7 @@ def test_saving_over_a_newer_case_saves_nothing_and_says_what_changed(
 def test_a_case_edit_records_the_change_and_bumps_the_version(
     alice, samarinda_case, other_category
 ):
-    case = services.case_update(
+    case = opening.case_update(
         actor=alice,
         case=samarinda_case,
         expected_version=1,
@@ -504,15 +506,15 @@ def test_a_case_edit_records_the_change_and_bumps_the_version(
 
 
 def test_saving_over_a_newer_beneficiary_saves_nothing(alice, amir, regions):
-    person = services.beneficiary_register(actor=alice, data=person_data(regions))
-    services.beneficiary_update(
+    person = registration.beneficiary_register(actor=alice, data=person_data(regions))
+    registration.beneficiary_update(
         actor=amir,
         beneficiary=person,
         expected_version=1,
         data=person_data(regions, phone="0812 1111"),
     )
     with pytest.raises(VersionConflict) as error:
-        services.beneficiary_update(
+        registration.beneficiary_update(
             actor=alice,
             beneficiary=person,
             expected_version=1,
@@ -524,12 +526,12 @@ def test_saving_over_a_newer_beneficiary_saves_nothing(alice, amir, regions):
 
 
 def test_saving_over_a_newer_service_saves_nothing(alice, amir, samarinda_case, shelter):
-    service = services.service_delivery_add(actor=alice, case=samarinda_case, service_type=shelter)
-    services.service_delivery_update(
+    service = delivery.service_delivery_add(actor=alice, case=samarinda_case, service_type=shelter)
+    delivery.service_delivery_update(
         actor=amir, service=service, expected_version=1, data={"status": "ongoing"}
     )
     with pytest.raises(VersionConflict):
-        services.service_delivery_update(
+        delivery.service_delivery_update(
             actor=alice,
             service=service,
             expected_version=1,
@@ -551,7 +553,7 @@ def test_two_concurrent_saves_cannot_both_win(orgs, alice, amir):
 
         try:
             barrier.wait()
-            services.case_update(
+            opening.case_update(
                 actor=actor, case=case, expected_version=1, data={"summary": summary}
             )
             outcomes.append(("saved", summary))
@@ -580,11 +582,11 @@ def test_two_concurrent_saves_cannot_both_win(orgs, alice, amir):
 
 def test_a_supervisor_reassigns_many_cases_at_once(sari, alice, amir, orgs):
     cases = [CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice) for _ in range(3)]
-    assert services.case_assign(actor=sari, cases=cases, assignee=amir) == 3
+    assert opening.case_assign(actor=sari, cases=cases, assignee=amir) == 3
     assert set(Case.objects.values_list("assigned_to", flat=True)) == {amir.pk}
     assert CaseEvent.objects.filter(kind=EventKind.ASSIGNMENT).count() == 3
     # Assigning again changes nothing.
-    assert services.case_assign(actor=sari, cases=cases, assignee=amir) == 0
+    assert opening.case_assign(actor=sari, cases=cases, assignee=amir) == 0
 
 
 @pytest.mark.parametrize("assignee", ["bob", "sari", "agnes"])
@@ -592,7 +594,7 @@ def test_the_assignee_must_be_a_caseworker_of_the_owning_office(
     request, sari, samarinda_case, assignee
 ):
     with pytest.raises(ValidationError):
-        services.case_assign(
+        opening.case_assign(
             actor=sari, cases=[samarinda_case], assignee=request.getfixturevalue(assignee)
         )
 
@@ -600,7 +602,7 @@ def test_the_assignee_must_be_a_caseworker_of_the_owning_office(
 @pytest.mark.parametrize("persona", ["alice", "budi", "prov"])
 def test_only_an_office_supervisor_reassigns(request, amir, samarinda_case, persona):
     with pytest.raises(NotAllowed):
-        services.case_assign(
+        opening.case_assign(
             actor=request.getfixturevalue(persona), cases=[samarinda_case], assignee=amir
         )
     samarinda_case.refresh_from_db()
@@ -609,7 +611,7 @@ def test_only_an_office_supervisor_reassigns(request, amir, samarinda_case, pers
 
 def test_one_foreign_case_refuses_the_whole_batch(sari, amir, samarinda_case, balikpapan_case):
     with pytest.raises(NotAllowed):
-        services.case_assign(actor=sari, cases=[samarinda_case, balikpapan_case], assignee=amir)
+        opening.case_assign(actor=sari, cases=[samarinda_case, balikpapan_case], assignee=amir)
     samarinda_case.refresh_from_db()
     assert samarinda_case.assigned_to.username == "alice"
 
@@ -618,7 +620,7 @@ def test_one_foreign_case_refuses_the_whole_batch(sari, amir, samarinda_case, ba
 
 
 def test_an_assessment_is_recorded_and_moves_a_new_case_to_assessment(alice, samarinda_case):
-    assessment = services.assessment_record(
+    assessment = delivery.assessment_record(
         actor=alice,
         case=samarinda_case,
         needs=["shelter", "documentation"],
@@ -633,14 +635,14 @@ def test_an_assessment_is_recorded_and_moves_a_new_case_to_assessment(alice, sam
 
 def test_an_assessment_refuses_unknown_needs(alice, samarinda_case):
     with pytest.raises(ValidationError):
-        services.assessment_record(
+        delivery.assessment_record(
             actor=alice, case=samarinda_case, needs=["flying"], risk_level="low"
         )
     assert not Assessment.objects.exists()
 
 
 def test_a_service_is_recorded_and_updated(alice, samarinda_case, shelter, orgs):
-    service = services.service_delivery_add(
+    service = delivery.service_delivery_add(
         actor=alice,
         case=samarinda_case,
         service_type=shelter,
@@ -649,10 +651,10 @@ def test_a_service_is_recorded_and_updated(alice, samarinda_case, shelter, orgs)
         start_date=dt.date(2026, 1, 5),
     )
     with pytest.raises(ValidationError):  # done needs an outcome
-        services.service_delivery_update(
+        delivery.service_delivery_update(
             actor=alice, service=service, expected_version=1, data={"status": "done"}
         )
-    service = services.service_delivery_update(
+    service = delivery.service_delivery_update(
         actor=alice,
         service=service,
         expected_version=1,
@@ -667,7 +669,7 @@ def test_a_service_is_recorded_and_updated(alice, samarinda_case, shelter, orgs)
 
 def test_a_service_ending_before_it_starts_is_refused(alice, samarinda_case, shelter):
     with pytest.raises(ValidationError):
-        services.service_delivery_add(
+        delivery.service_delivery_add(
             actor=alice,
             case=samarinda_case,
             service_type=shelter,
@@ -677,10 +679,10 @@ def test_a_service_ending_before_it_starts_is_refused(alice, samarinda_case, she
 
 
 def test_notes_go_on_the_timeline(alice, samarinda_case):
-    services.case_add_note(actor=alice, case=samarinda_case, text="Ditemui di Pasar Segiri")
+    timeline.case_add_note(actor=alice, case=samarinda_case, text="Ditemui di Pasar Segiri")
     assert samarinda_case.events.get(kind=EventKind.NOTE).text == "Ditemui di Pasar Segiri"
     with pytest.raises(ValidationError):
-        services.case_add_note(actor=alice, case=samarinda_case, text="   ")
+        timeline.case_add_note(actor=alice, case=samarinda_case, text="   ")
 
 
 def test_writes_tell_the_hooks_after_commit(
@@ -734,7 +736,7 @@ def media(settings, tmp_path):
 def test_allowed_files_are_stored_outside_static_under_a_random_name(
     alice, samarinda_case, media, name, content
 ):
-    attachment = services.attachment_add(
+    attachment = attachments.attachment_add(
         actor=alice, case=samarinda_case, uploaded_file=SimpleUploadedFile(name, content)
     )
     assert attachment.original_name == name
@@ -761,7 +763,7 @@ def test_uploads_are_checked_by_size_extension_and_content(
     alice, samarinda_case, media, name, content, why
 ):
     with pytest.raises(ValidationError) as error:
-        services.attachment_add(
+        attachments.attachment_add(
             actor=alice, case=samarinda_case, uploaded_file=SimpleUploadedFile(name, content)
         )
     assert why in error.value.message_dict["file"][0]
@@ -771,14 +773,14 @@ def test_uploads_are_checked_by_size_extension_and_content(
 
 def test_a_read_only_user_cannot_upload(prov, samarinda_case, media):
     with pytest.raises(NotAllowed):
-        services.attachment_add(
+        attachments.attachment_add(
             actor=prov, case=samarinda_case, uploaded_file=SimpleUploadedFile("a.pdf", PDF)
         )
 
 
 def test_an_assessment_may_find_no_needs(orgs, alice):
     from cases.factories import CaseFactory
-    from cases.services import assessment_record
+    from cases.services.delivery import assessment_record
 
     case = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)
     assessment = assessment_record(actor=alice, case=case, needs=[], risk_level="low")

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
 from cases.factories import BeneficiaryFactory, CaseFactory
 from cases.models import Beneficiary, Case, CaseStatus, EventKind
+from cases.services import attachments, closure, delivery, opening, registration, transfer, workflow
 from cases.testing import (  # noqa: F401  (fixtures used by name)
     category_fixture,
     fast_password_hashing_fixture,
@@ -32,8 +32,8 @@ def world(settings, tmp_path, orgs, alice, shelter):
     """A Samarinda case with a service and an attachment."""
     settings.MEDIA_ROOT = tmp_path
     case = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)
-    service = services.service_delivery_add(actor=alice, case=case, service_type=shelter)
-    attachment = services.attachment_add(
+    service = delivery.service_delivery_add(actor=alice, case=case, service_type=shelter)
+    attachment = attachments.attachment_add(
         actor=alice, case=case, uploaded_file=SimpleUploadedFile("surat.pdf", PDF)
     )
     case.refresh_from_db()
@@ -346,7 +346,7 @@ def test_a_status_move_by_htmx_swaps_the_page_in_place(client, alice, samarinda_
 
 def test_a_move_from_a_stale_page_is_refused_with_a_message(client, alice, amir, samarinda_case):
     seen = samarinda_case.version
-    services.case_transition(actor=amir, case=samarinda_case, to_status="assessment")
+    workflow.case_transition(actor=amir, case=samarinda_case, to_status="assessment")
     client.force_login(alice)
     response = client.post(
         reverse("cases:case_transition", args=[samarinda_case.pk]),
@@ -374,7 +374,7 @@ def test_an_edit_over_a_newer_version_shows_the_differences_and_keeps_the_input(
     client, alice, amir, samarinda_case, category
 ):
     seen = samarinda_case.version
-    services.case_update(
+    opening.case_update(
         actor=amir, case=samarinda_case, expected_version=seen, data={"summary": "Versi Amir"}
     )
     client.force_login(alice)
@@ -411,7 +411,7 @@ def test_an_edit_over_a_newer_version_shows_the_differences_and_keeps_the_input(
 
 
 def test_a_beneficiary_edit_over_a_newer_version_loses_nothing(client, alice, amir, regions, orgs):
-    person = services.beneficiary_register(
+    person = registration.beneficiary_register(
         actor=alice,
         data={
             "nik": make_nik(female=True),
@@ -421,7 +421,7 @@ def test_a_beneficiary_edit_over_a_newer_version_loses_nothing(client, alice, am
         },
     )
     data = form_data(regions, phone="0812 9999", version=1, legal_basis="public_task")
-    services.beneficiary_update(
+    registration.beneficiary_update(
         actor=amir,
         beneficiary=person,
         expected_version=1,
@@ -437,7 +437,7 @@ def test_a_beneficiary_edit_over_a_newer_version_loses_nothing(client, alice, am
 
 def test_a_service_update_over_a_newer_version_loses_nothing(client, alice, amir, world):
     service = world["service"]
-    services.service_delivery_update(
+    delivery.service_delivery_update(
         actor=amir, service=service, expected_version=1, data={"status": "ongoing"}
     )
     client.force_login(alice)
@@ -488,7 +488,7 @@ def test_a_rejected_upload_says_why(client, alice, world):
 
 
 def test_a_supervisor_approves_from_the_queue(client, alice, sari, samarinda_case):
-    services.case_request_closure(actor=alice, case=samarinda_case, closure_reason="goals_met")
+    closure.case_request_closure(actor=alice, case=samarinda_case, closure_reason="goals_met")
     client.force_login(sari)
     queue = client.get(reverse("cases:approval_queue")).text
     assert samarinda_case.number in queue
@@ -507,7 +507,7 @@ def test_a_supervisor_approves_from_the_queue(client, alice, sari, samarinda_cas
 
 
 def test_the_provincial_queue_is_read_only(client, alice, prov, samarinda_case):
-    services.case_request_closure(actor=alice, case=samarinda_case, closure_reason="goals_met")
+    closure.case_request_closure(actor=alice, case=samarinda_case, closure_reason="goals_met")
     client.force_login(prov)
     text = client.get(reverse("cases:approval_queue")).text
     assert samarinda_case.number in text
@@ -746,8 +746,8 @@ def test_an_unreadable_cursor_shows_the_first_page_and_says_so(
 def test_the_caseworker_home_shows_what_waits_on_them(client, alice, orgs, shelter):
     waiting = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)
     assessed = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)
-    services.assessment_record(actor=alice, case=assessed, needs=["food"], risk_level="low")
-    services.service_delivery_add(actor=alice, case=assessed, service_type=shelter)
+    delivery.assessment_record(actor=alice, case=assessed, needs=["food"], risk_level="low")
+    delivery.service_delivery_add(actor=alice, case=assessed, service_type=shelter)
     client.force_login(alice)
     response = client.get(reverse("home"))
     blocks = response.context["cases_home"]
@@ -758,7 +758,7 @@ def test_the_caseworker_home_shows_what_waits_on_them(client, alice, orgs, shelt
 
 
 def test_the_supervisor_home_counts_pending_approvals(client, alice, sari, samarinda_case):
-    services.case_request_closure(actor=alice, case=samarinda_case, closure_reason="moved")
+    closure.case_request_closure(actor=alice, case=samarinda_case, closure_reason="moved")
     client.force_login(sari)
     response = client.get(reverse("home"))
     assert response.context["cases_home"]["pending_approvals"] == 1
@@ -894,16 +894,16 @@ def transferred(settings, tmp_path, orgs, alice, bob, budi, category, other_cate
         summary="Ringkasan dari Samarinda",
         status=CaseStatus.ASSESSMENT,
     )
-    before = services.attachment_add(
+    before = attachments.attachment_add(
         actor=alice, case=case, uploaded_file=SimpleUploadedFile("sebelum.pdf", PDF)
     )
-    case = services.case_transfer_ownership(
+    case = transfer.case_transfer_ownership(
         case=case, to_org=orgs["balikpapan"], assigned_to=bob, actor=bob
     )
-    after = services.attachment_add(
+    after = attachments.attachment_add(
         actor=bob, case=case, uploaded_file=SimpleUploadedFile("sesudah.pdf", PDF)
     )
-    case = services.case_update(
+    case = opening.case_update(
         actor=bob,
         case=case,
         expected_version=case.version,
@@ -914,7 +914,7 @@ def transferred(settings, tmp_path, orgs, alice, bob, budi, category, other_cate
             "other_categories": [category],
         },
     )
-    case = services.case_transition(actor=bob, case=case, to_status=CaseStatus.IN_SERVICE)
+    case = workflow.case_transition(actor=bob, case=case, to_status=CaseStatus.IN_SERVICE)
     return {"case": case, "before": before, "after": after}
 
 
@@ -1004,7 +1004,7 @@ def test_lists_show_a_transferred_case_as_moved_and_state_filters_skip_it(
 def test_the_former_owners_approval_queue_leaves_out_a_transferred_case(
     client, sari, budi, bob, transferred
 ):
-    case = services.case_transition(
+    case = workflow.case_transition(
         actor=bob,
         case=transferred["case"],
         to_status=CaseStatus.CLOSURE_REQUESTED,

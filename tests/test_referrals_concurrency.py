@@ -180,7 +180,7 @@ def test_a_transfer_accepted_while_the_sender_requests_closure_is_refused(orgs, 
     it and then see a case that is no longer active, not move it anyway."""
     from django.db import transaction
 
-    from cases import services as case_services
+    from cases.services import workflow as case_workflow
     from pmks.errors import TransitionNotAllowed
 
     case = make_case(orgs["samarinda"], assigned_to=alice)
@@ -190,7 +190,7 @@ def test_a_transfer_accepted_while_the_sender_requests_closure_is_refused(orgs, 
 
     def request_closure() -> None:
         with transaction.atomic():
-            case_services.case_transition(
+            case_workflow.case_transition(
                 actor=alice, case=case, to_status="closure_requested", closure_reason="moved"
             )
             locked.set()

@@ -10,7 +10,8 @@ from django.db import connection
 
 from cases.factories import BeneficiaryFactory
 from cases.models import PmksCategory
-from cases.services import case_open, case_transition
+from cases.services.opening import case_open
+from cases.services.workflow import case_transition
 from pmks.celery import app as celery_app
 from pmks.hooks import data_changed
 from stats import tasks

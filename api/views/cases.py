@@ -38,10 +38,11 @@ from api.serializers.cases import (
     case_detail_data,
 )
 from api.views.base import ApiGenericView, ApiView, acting
-from cases import selectors, services
+from cases import selectors
 from cases.audit import log_access
 from cases.filters import BeneficiaryFilter, CaseFilter
 from cases.models import Beneficiary, Case, ServiceDelivery
+from cases.services import delivery, opening, registration, workflow
 from pmks.errors import DuplicateFound
 
 
@@ -244,7 +245,7 @@ class BeneficiaryListView(ApiGenericView):
         values.pop("confirm_new", None)
         values.setdefault("nik_mismatch_confirmed", False)
         try:
-            beneficiary = services.beneficiary_register(
+            beneficiary = registration.beneficiary_register(
                 actor=acting(request), data=values, confirm_new=data.validated_data["confirm_new"]
             )
         except DuplicateFound as exc:
@@ -336,7 +337,7 @@ class CaseListView(ApiGenericView):
         values = data.validated_data
         beneficiary = selectors.get_beneficiary_for_user(acting(request), values["beneficiary"])
         assignee = _user_in(acting(request).organization, values.get("assigned_to"), "assigned_to")
-        case = services.case_open(
+        case = opening.case_open(
             actor=acting(request),
             beneficiary=beneficiary,
             primary_category=values["primary_category"],
@@ -350,7 +351,7 @@ class CaseListView(ApiGenericView):
 
 def _case_response(request: Request, pk: int, status: int = 200) -> Response:
     case = selectors.get_case_for_user(acting(request), pk)
-    data = case_detail_data(case, services.allowed_moves(acting(request), case))
+    data = case_detail_data(case, workflow.allowed_moves(acting(request), case))
     return with_etag(Response(data, status=status), case)
 
 
@@ -373,7 +374,7 @@ class CaseDetailView(ApiView):
         log_access(user=user, instance=case)
         former = selectors.former_ownership(user, case)
         if former is None:
-            data = case_detail_data(case, services.allowed_moves(user, case))
+            data = case_detail_data(case, workflow.allowed_moves(user, case))
             return with_etag(Response(data), case)
         # A former owner: the case as it was at the transfer, like the case page.
         page: dict[str, Any] = {}
@@ -400,7 +401,7 @@ class CaseDetailView(ApiView):
         data = CaseUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         with stale_is_412(version):
-            services.case_update(
+            opening.case_update(
                 actor=acting(request),
                 case=case,
                 expected_version=version if version is not None else case.version,
@@ -437,7 +438,7 @@ class CaseTransitionView(ApiView):
         data = CaseTransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         with stale_is_412(version):
-            services.case_transition(
+            workflow.case_transition(
                 actor=acting(request),
                 case=case,
                 to_status=data.validated_data["to_status"],
@@ -488,7 +489,7 @@ class ServiceListView(ApiGenericView):
         case = selectors.get_case_for_user(acting(request), pk, write=True)
         data = ServiceDeliveryInput(data=request.data)
         data.is_valid(raise_exception=True)
-        service = services.service_delivery_add(
+        service = delivery.service_delivery_add(
             actor=acting(request), case=case, **data.validated_data
         )
         service = _service(acting(request), case, service.pk)
@@ -543,7 +544,7 @@ class ServiceDetailView(ApiView):
         data = ServiceDeliveryUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         with stale_is_412(version):
-            services.service_delivery_update(
+            delivery.service_delivery_update(
                 actor=acting(request),
                 service=service,
                 expected_version=version if version is not None else service.version,

@@ -84,7 +84,7 @@ class Command(BaseCommand):
     def latency(self) -> float:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise CommandError("--latency needs REDIS_URL and a running worker.")
-        from cases.services import case_open
+        from cases.services.opening import case_open
 
         actor = (
             User.objects.filter(role=Role.CASEWORKER, organization__kind="regency_office")
