@@ -15,6 +15,7 @@ import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import Organization
@@ -95,7 +96,10 @@ def kick(countdown: float | None = None) -> None:
     from outbox.tasks import dispatch_outbox
 
     try:
-        dispatch_outbox.apply_async(countdown=countdown)
+        if settings.CELERY_TASK_ALWAYS_EAGER:  # the embedded default: inline, now
+            dispatch_outbox.apply()
+        else:
+            dispatch_outbox.apply_async(countdown=countdown)
     except Exception:  # broker down, or an inline dispatch failing: the sweep sends later
         logger.warning("outbox kick failed; the sweep will send the rows", exc_info=True)
 

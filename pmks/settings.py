@@ -10,6 +10,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from pmks.env import database_from_url, env_bool, env_int, env_list, env_str, redis_url
 
@@ -139,6 +140,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 # deliveries: `default` for the outbox and short tasks, `long` for the heavy ones.
 # A worker must consume both: `celery -A pmks worker -Q default,long` (or two workers).
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue("default"), Queue("long")]
 CELERY_TASK_ROUTES = {
     "stats.tasks.rebuild_statistics": {"queue": "long"},
     "stats.tasks.take_daily_snapshot": {"queue": "long"},
