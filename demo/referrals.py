@@ -24,8 +24,8 @@ from accounts.models import Organization, User
 from cases.models import ACTIVE_STATUSES, Beneficiary, Case, CaseEvent, PmksCategory, ServiceType
 from cases.services import opening as case_opening
 from cases.services import registration as case_registration
-from referrals import services
 from referrals.models import Referral, ReferralMessage, ServiceOffer
+from referrals.services import conversation, creation, decisions, notify, sla
 from regions.models import Region
 
 DEMO_REF_MARK = "[demo-rujukan]"
@@ -539,7 +539,7 @@ class _Seeder:
         case = self.case_for(sender, scenario)
         self.case_of[scenario.key] = case
         first_event = CaseEvent.objects.aggregate(last=Max("pk"))["last"] or 0
-        referral = services.referral_create(
+        referral = creation.referral_create(
             actor=sender,
             case=case,
             kind=scenario.kind,
@@ -555,19 +555,21 @@ class _Seeder:
         )
         decider = self.users.get(scenario.decider or "")
         for username, text in scenario.messages:
-            services.referral_message_post(actor=self.users[username], referral=referral, body=text)
+            conversation.referral_message_post(
+                actor=self.users[username], referral=referral, body=text
+            )
         if scenario.state in ("accepted", "completed") and decider:
-            services.referral_accept(actor=decider, referral=referral)
+            decisions.referral_accept(actor=decider, referral=referral)
         elif scenario.state == "declined" and decider:
-            services.referral_decline(
+            decisions.referral_decline(
                 actor=decider, referral=referral, reason=scenario.decision_reason
             )
         elif scenario.state == "cancelled" and decider:
-            services.referral_cancel(
+            decisions.referral_cancel(
                 actor=decider, referral=referral, reason=scenario.decision_reason
             )
         if scenario.state == "completed" and decider:
-            services.referral_complete(actor=decider, referral=referral, outcome=scenario.outcome)
+            decisions.referral_complete(actor=decider, referral=referral, outcome=scenario.outcome)
         self.backdate(referral, scenario, first_event)
         self.result.referrals += 1
         status = Referral.objects.values_list("status", flat=True).get(pk=referral.pk)
@@ -609,11 +611,11 @@ class _Seeder:
 def seed_referrals() -> SeedReferralsResult:
     """The service directory and ~20 referrals in every state; then the overdue sweep."""
     seeder = _Seeder()
-    with services.emails_suppressed():  # demo users' addresses are not real
+    with notify.emails_suppressed():  # demo users' addresses are not real
         for spec in OFFERS:
             seeder.offer(spec)
         # oldest first, so the numbers follow the dates
         for scenario in sorted(SCENARIOS, key=lambda s: -s.age_days):
             seeder.play(scenario)
-        seeder.result.overdue_marked = services.mark_overdue_referrals()
+        seeder.result.overdue_marked = sla.mark_overdue_referrals()
     return seeder.result

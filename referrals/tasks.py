@@ -12,8 +12,8 @@ import logging
 
 from celery import shared_task
 
-from referrals import services
 from referrals.emails import send_referral_email
+from referrals.services import sla
 
 __all__ = ["mark_overdue_referrals", "send_referral_email"]
 
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="referrals.tasks.mark_overdue_referrals", soft_time_limit=240, time_limit=300)
 def mark_overdue_referrals() -> int:
-    marked = services.mark_overdue_referrals()
+    marked = sla.mark_overdue_referrals()
     if marked:
         logger.info("marked %d overdue referrals", marked)
     return marked

@@ -8,7 +8,7 @@ from accounts.models import Organization, User
 from cases.factories import CaseFactory
 from cases.models import Case, ServiceType
 from referrals.models import Referral, ServiceOffer
-from referrals.services import referral_create
+from referrals.services.creation import referral_create
 
 
 def make_case(owner_org: Organization, *, assigned_to: User | None = None, **fields: Any) -> Case:

@@ -24,11 +24,12 @@ from accounts import policy
 from accounts.http import AuthenticatedHttpRequest
 from cases.audit import log_access
 from pmks.errors import DomainError, VersionConflict
-from referrals import selectors, services
+from referrals import selectors
 from referrals.filters import ServiceOfferFilter
 from referrals.forms import AcceptForm, CapacityForm, ReferralForm
 from referrals.models import Referral, ReferralKind, ReferralStatus, ServiceOffer
 from referrals.selectors import Box
+from referrals.services import capacity, conversation, creation, decisions, notify, transitions
 
 PAGE_SIZE = 25
 
@@ -131,7 +132,7 @@ def all_referrals(request: AuthenticatedHttpRequest) -> HttpResponse:
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     log_access(user=request.user, instance=referral.case.beneficiary)  # UU PDP: who viewed
-    actions = services.allowed_actions(request.user, referral)
+    actions = transitions.allowed_actions(request.user, referral)
     accept_form = None
     if "accept" in actions and referral.kind == ReferralKind.TRANSFER:
         accept_form = AcceptForm(to_org_id=referral.to_org_id)
@@ -187,7 +188,7 @@ def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _run(
         request,
         referral,
-        lambda: services.referral_accept(
+        lambda: decisions.referral_accept(
             actor=request.user,
             referral=referral,
             expected_version=_expected_version(request),
@@ -205,7 +206,7 @@ def decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _run(
         request,
         referral,
-        lambda: services.referral_decline(
+        lambda: decisions.referral_decline(
             actor=request.user,
             referral=referral,
             reason=request.POST.get("reason", ""),
@@ -223,7 +224,7 @@ def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _run(
         request,
         referral,
-        lambda: services.referral_cancel(
+        lambda: decisions.referral_cancel(
             actor=request.user,
             referral=referral,
             reason=request.POST.get("reason", ""),
@@ -241,7 +242,7 @@ def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _run(
         request,
         referral,
-        lambda: services.referral_complete(
+        lambda: decisions.referral_complete(
             actor=request.user,
             referral=referral,
             outcome=request.POST.get("outcome", ""),
@@ -257,7 +258,7 @@ def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def message_post(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk)
     try:
-        message = services.referral_message_post(
+        message = conversation.referral_message_post(
             actor=request.user, referral=referral, body=request.POST.get("body", "")
         )
     except (ValidationError, DomainError) as error:
@@ -309,7 +310,7 @@ def create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                referral = services.referral_create(
+                referral = creation.referral_create(
                     actor=request.user,
                     case=case,
                     kind=data["kind"],
@@ -390,7 +391,7 @@ def offer_capacity(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     error = ""
     if form.is_valid():
         try:
-            offer = services.offer_update_capacity(
+            offer = capacity.offer_update_capacity(
                 actor=request.user,
                 offer=offer,
                 capacity_free=form.cleaned_data["capacity_free"],
@@ -398,7 +399,7 @@ def offer_capacity(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 expected_free=(
                     form.cleaned_data["seen_free"]
                     if "seen_free" in request.POST
-                    else services.NOT_CHECKED
+                    else capacity.NOT_CHECKED
                 ),
             )
         except ValidationError as exc:
@@ -437,7 +438,7 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = list(page.object_list)
     unread_ids = [item.pk for item in items if item.read_at is None]
     if unread_ids:
-        services.notifications_mark_read(user=request.user, ids=unread_ids)
+        notify.notifications_mark_read(user=request.user, ids=unread_ids)
     return render(
         request,
         "referrals/notifications.html",

@@ -24,8 +24,10 @@ from cases.factories import BeneficiaryFactory, CaseFactory
 from cases.models import Beneficiary, Case, CaseFormerOwner
 from cases.selectors import assignable_caseworkers
 from pmks.errors import NotAllowed
-from referrals import services as referral_services
 from referrals.models import Referral, ReferralMessage, ReferralStatus
+from referrals.services import conversation as referral_conversation
+from referrals.services import decisions as referral_decisions
+from referrals.services import transitions as referral_transitions
 from referrals.testing import send
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,12 +180,12 @@ def test_a_supervisor_does_not_decide_or_write_for_a_uptd_in_their_regency(
     uptd_staff = UserFactory(username="uptd", organization=samarinda_uptd, role=Role.CASEWORKER)
     case = CaseFactory(owner_org=orgs["balikpapan"], assigned_to=bob)
     referral = send(bob, case, samarinda_uptd, service_type="shelter")
-    assert referral_services.allowed_actions(sari, referral) == []
-    assert referral_services.allowed_actions(uptd_staff, referral) == ["accept", "decline"]
+    assert referral_transitions.allowed_actions(sari, referral) == []
+    assert referral_transitions.allowed_actions(uptd_staff, referral) == ["accept", "decline"]
     with pytest.raises(NotAllowed):
-        referral_services.referral_accept(actor=sari, referral=referral)
+        referral_decisions.referral_accept(actor=sari, referral=referral)
     with pytest.raises(NotAllowed):
-        referral_services.referral_message_post(actor=sari, referral=referral, body="Halo")
+        referral_conversation.referral_message_post(actor=sari, referral=referral, body="Halo")
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.PENDING
     assert referral.decided_by_id is None

@@ -161,7 +161,7 @@ def world(orgs, alice, agnes):
     )
     referral = send(alice, case, orgs["rsud"])
     accepted = send(alice, CaseFactory(owner_org=orgs["samarinda"]), orgs["rsud"])
-    from referrals.services import referral_accept
+    from referrals.services.decisions import referral_accept
 
     referral_accept(actor=agnes, referral=accepted)
     webhook, _secret = webhook_endpoint_create(

@@ -266,7 +266,7 @@ def test_referring_another_offices_case_is_404(orgs, samarinda):
 def test_after_a_transfer_the_new_owning_office_cancels_a_pending_service_referral(
     orgs, alice, bob, case, referral, samarinda
 ):
-    from referrals.services import referral_accept
+    from referrals.services.decisions import referral_accept
 
     transfer = send(alice, case, orgs["balikpapan"], kind="transfer")
     referral_accept(actor=bob, referral=transfer)
@@ -398,7 +398,7 @@ def test_the_list_costs_the_same_queries_whatever_the_page_size(
 def test_the_message_list_costs_the_same_whatever_its_length(
     rsud, agnes, referral, count, django_assert_num_queries
 ):
-    from referrals.services import referral_message_post
+    from referrals.services.conversation import referral_message_post
 
     for index in range(count):
         referral_message_post(actor=agnes, referral=referral, body=f"Pesan {index}")

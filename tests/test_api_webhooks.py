@@ -12,7 +12,8 @@ from api.testing import WebhookReceiver, celery_inline, client_for, error_of, ke
 from cases.factories import CaseFactory
 from outbox.models import OutboxEvent
 from outbox.testing import drain_outbox
-from referrals.services import referral_accept, referral_cancel, referral_message_post
+from referrals.services.conversation import referral_message_post
+from referrals.services.decisions import referral_accept, referral_cancel
 from referrals.testing import send
 
 pytestmark = pytest.mark.django_db
@@ -307,7 +308,7 @@ def test_the_overdue_sweep_warns_both_ends(
     from django.utils import timezone
 
     from referrals.models import Referral
-    from referrals.services import mark_overdue_referrals
+    from referrals.services.sla import mark_overdue_referrals
 
     register(orgs["rsud"], receiver.url, ["overdue"])
     register(orgs["samarinda"], receiver.url, ["overdue"])

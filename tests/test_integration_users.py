@@ -24,7 +24,7 @@ def test_an_integration_user_gets_no_notifications(orgs, alice, agnes):
     from cases.factories import CaseFactory
     from cases.models import ServiceType
     from referrals.models import Notification
-    from referrals.services import referral_create
+    from referrals.services.creation import referral_create
 
     key, _ = issue_key(orgs["rsud"])
     case = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)

@@ -18,9 +18,9 @@ from django.utils import timezone
 from accounts.factories import OrganizationFactory, UserFactory
 from cases.models import CaseFormerOwner, ServiceDelivery
 from pmks.errors import AlreadyDecided, CapacityExhausted
-from referrals import services
 from referrals.factories import ServiceOfferFactory
 from referrals.models import Notification, Referral, ServiceOffer
+from referrals.services import decisions, sla
 from referrals.testing import make_case, send
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -56,8 +56,8 @@ def test_two_decisions_at_once_exactly_one_wins(orgs, alice, bob, budi):
     stale_b = Referral.objects.get(pk=transfer.pk)
 
     results = at_once(
-        lambda: services.referral_accept(actor=bob, referral=stale_a),
-        lambda: services.referral_decline(actor=budi, referral=stale_b, reason="Bukan wilayah."),
+        lambda: decisions.referral_accept(actor=bob, referral=stale_a),
+        lambda: decisions.referral_decline(actor=budi, referral=stale_b, reason="Bukan wilayah."),
     )
 
     outcomes = sorted(kind for kind, _ in results)
@@ -81,8 +81,8 @@ def test_the_sender_cancelling_while_the_receiver_accepts(orgs, alice, agnes):
     stale_a = Referral.objects.get(pk=referral.pk)
     stale_b = Referral.objects.get(pk=referral.pk)
     results = at_once(
-        lambda: services.referral_accept(actor=agnes, referral=stale_a),
-        lambda: services.referral_cancel(actor=alice, referral=stale_b),
+        lambda: decisions.referral_accept(actor=agnes, referral=stale_a),
+        lambda: decisions.referral_cancel(actor=alice, referral=stale_b),
     )
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     referral.refresh_from_db()
@@ -100,7 +100,7 @@ def test_capacity_never_goes_below_zero_under_concurrent_accepts(orgs, alice, re
 
     results = at_once(
         *[
-            (lambda user=user, ref=ref: services.referral_accept(actor=user, referral=ref))
+            (lambda user=user, ref=ref: decisions.referral_accept(actor=user, referral=ref))
             for user, ref in zip(staff, referrals, strict=True)
         ]
     )
@@ -125,12 +125,12 @@ def test_a_place_given_back_is_taken_once(orgs, alice, regions):
     staff = UserFactory(username="shelter-d", organization=uptd, role="caseworker")
     shelter = ServiceOfferFactory(organization=uptd, capacity_total=1, capacity_free=1)
     first = send(alice, make_case(orgs["samarinda"]), None, offer=shelter)
-    services.referral_accept(actor=staff, referral=first)
+    decisions.referral_accept(actor=staff, referral=first)
     waiting = [send(alice, make_case(orgs["samarinda"]), None, offer=shelter) for _ in range(2)]
 
-    services.referral_complete(actor=staff, referral=first, outcome="Kembali ke keluarga.")
+    decisions.referral_complete(actor=staff, referral=first, outcome="Kembali ke keluarga.")
     results = at_once(
-        *[(lambda ref=ref: services.referral_accept(actor=staff, referral=ref)) for ref in waiting]
+        *[(lambda ref=ref: decisions.referral_accept(actor=staff, referral=ref)) for ref in waiting]
     )
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     assert ServiceOffer.objects.get(pk=shelter.pk).capacity_free == 0
@@ -143,7 +143,7 @@ def test_two_overdue_sweeps_at_once_notify_once(orgs, alice, agnes, amir):
     )
     Notification.objects.all().delete()
 
-    results = at_once(services.mark_overdue_referrals, services.mark_overdue_referrals)
+    results = at_once(sla.mark_overdue_referrals, sla.mark_overdue_referrals)
 
     assert all(kind == "ok" for kind, _ in results)
     assert sum(value for _, value in results) == 5
@@ -199,7 +199,7 @@ def test_a_transfer_accepted_while_the_sender_requests_closure_is_refused(orgs, 
     def accept() -> Referral:
         assert locked.wait(timeout=10)
         threading.Timer(1.0, release.set).start()
-        return services.referral_accept(actor=bob, referral=stale)
+        return decisions.referral_accept(actor=bob, referral=stale)
 
     closure, acceptance = at_once(request_closure, accept)
     assert closure[0] == "ok"

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts import policy
 from accounts.factories import OrganizationFactory, UserFactory
 from cases.models import Case, CaseEvent, CaseFormerOwner, CaseStatus, ServiceStatus, ServiceType
 from pmks.errors import (
@@ -16,10 +17,9 @@ from pmks.errors import (
     TransitionNotAllowed,
     VersionConflict,
 )
-from accounts import policy
-from referrals import services
 from referrals.factories import ServiceOfferFactory
 from referrals.models import Notification, Referral, ServiceOffer
+from referrals.services import capacity, conversation, decisions, sla, transitions
 from referrals.testing import make_case, send
 
 pytestmark = pytest.mark.django_db
@@ -197,11 +197,11 @@ def test_a_second_pending_transfer_of_the_same_case_is_refused(transfer, case, a
 )
 def test_who_may_move_a_service_referral(request, to_rsud, persona, action, allowed):
     actor = request.getfixturevalue(persona)
-    assert (action in services.allowed_actions(actor, to_rsud)) is allowed
+    assert (action in transitions.allowed_actions(actor, to_rsud)) is allowed
     move = {
-        "accept": lambda: services.referral_accept(actor=actor, referral=to_rsud),
-        "decline": lambda: services.referral_decline(actor=actor, referral=to_rsud, reason="x"),
-        "cancel": lambda: services.referral_cancel(actor=actor, referral=to_rsud),
+        "accept": lambda: decisions.referral_accept(actor=actor, referral=to_rsud),
+        "decline": lambda: decisions.referral_decline(actor=actor, referral=to_rsud, reason="x"),
+        "cancel": lambda: decisions.referral_cancel(actor=actor, referral=to_rsud),
     }[action]
     if allowed:
         move()
@@ -232,21 +232,21 @@ def test_who_may_move_a_service_referral(request, to_rsud, persona, action, allo
 )
 def test_moves_outside_the_table_are_refused(to_rsud, alice, agnes, status, action, error):
     if status in ("accepted", "completed"):
-        services.referral_accept(actor=agnes, referral=to_rsud)
+        decisions.referral_accept(actor=agnes, referral=to_rsud)
     if status == "completed":
-        services.referral_complete(actor=agnes, referral=to_rsud, outcome="Sudah dirawat.")
+        decisions.referral_complete(actor=agnes, referral=to_rsud, outcome="Sudah dirawat.")
     if status == "declined":
-        services.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
+        decisions.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
     if status == "cancelled":
-        services.referral_cancel(actor=alice, referral=to_rsud)
+        decisions.referral_cancel(actor=alice, referral=to_rsud)
     actor = alice if action == "cancel" else agnes
     stale = Referral.objects.get(pk=to_rsud.pk)
     with pytest.raises(error):
         {
-            "accept": lambda: services.referral_accept(actor=actor, referral=stale),
-            "decline": lambda: services.referral_decline(actor=actor, referral=stale, reason="x"),
-            "cancel": lambda: services.referral_cancel(actor=actor, referral=stale),
-            "complete": lambda: services.referral_complete(
+            "accept": lambda: decisions.referral_accept(actor=actor, referral=stale),
+            "decline": lambda: decisions.referral_decline(actor=actor, referral=stale, reason="x"),
+            "cancel": lambda: decisions.referral_cancel(actor=actor, referral=stale),
+            "complete": lambda: decisions.referral_complete(
                 actor=actor, referral=stale, outcome="x"
             ),
         }[action]()
@@ -254,9 +254,9 @@ def test_moves_outside_the_table_are_refused(to_rsud, alice, agnes, status, acti
 
 def test_the_loser_of_a_decision_is_told_who_decided_and_when(to_rsud, agnes, alice):
     stale = Referral.objects.get(pk=to_rsud.pk)  # alice's page, loaded before the decision
-    services.referral_decline(actor=agnes, referral=to_rsud, reason="Tidak ada dokter jiwa.")
+    decisions.referral_decline(actor=agnes, referral=to_rsud, reason="Tidak ada dokter jiwa.")
     with pytest.raises(AlreadyDecided) as error:
-        services.referral_cancel(actor=alice, referral=stale)
+        decisions.referral_cancel(actor=alice, referral=stale)
     message = str(error.value.message)
     assert "sudah ditolak oleh Agnes (RSUD Abdul Wahab Sjahranie)" in message
     assert str(timezone.localtime(Referral.objects.get(pk=to_rsud.pk).decided_at).year) in message
@@ -264,30 +264,30 @@ def test_the_loser_of_a_decision_is_told_who_decided_and_when(to_rsud, agnes, al
 
 def test_a_stale_version_is_a_version_conflict_not_a_silent_win(to_rsud, agnes):
     with pytest.raises(VersionConflict):
-        services.referral_accept(actor=agnes, referral=to_rsud, expected_version=99)
+        decisions.referral_accept(actor=agnes, referral=to_rsud, expected_version=99)
     to_rsud.refresh_from_db()
     assert to_rsud.status == "pending"
-    services.referral_accept(actor=agnes, referral=to_rsud, expected_version=to_rsud.version)
+    decisions.referral_accept(actor=agnes, referral=to_rsud, expected_version=to_rsud.version)
     assert to_rsud.status == "accepted"
 
 
 def test_a_decline_needs_a_reason_and_a_completion_an_outcome(to_rsud, agnes):
     with pytest.raises(ValidationError) as error:
-        services.referral_decline(actor=agnes, referral=to_rsud, reason="  ")
+        decisions.referral_decline(actor=agnes, referral=to_rsud, reason="  ")
     assert "reason" in error.value.message_dict
-    services.referral_accept(actor=agnes, referral=to_rsud)
+    decisions.referral_accept(actor=agnes, referral=to_rsud)
     with pytest.raises(ValidationError) as error:
-        services.referral_complete(actor=agnes, referral=to_rsud, outcome="")
+        decisions.referral_complete(actor=agnes, referral=to_rsud, outcome="")
     assert "outcome" in error.value.message_dict
     to_rsud.refresh_from_db()
     assert to_rsud.status == "accepted"
 
 
 def test_a_transfer_is_finished_by_its_acceptance(transfer, bob):
-    services.referral_accept(actor=bob, referral=transfer)
+    decisions.referral_accept(actor=bob, referral=transfer)
     with pytest.raises(TransitionNotAllowed):
-        services.referral_complete(actor=bob, referral=transfer, outcome="x")
-    assert services.allowed_actions(bob, transfer) == []
+        decisions.referral_complete(actor=bob, referral=transfer, outcome="x")
+    assert transitions.allowed_actions(bob, transfer) == []
 
 
 # --- transfer ---------------------------------------------------------------------------
@@ -296,7 +296,7 @@ def test_a_transfer_is_finished_by_its_acceptance(transfer, bob):
 def test_an_accepted_transfer_moves_the_case_to_the_accepting_caseworker(
     transfer, case, alice, bob, orgs
 ):
-    services.referral_accept(actor=bob, referral=transfer)
+    decisions.referral_accept(actor=bob, referral=transfer)
     case.refresh_from_db()
     assert case.owner_org == orgs["balikpapan"]
     assert case.regency.code == "64.71"
@@ -312,28 +312,28 @@ def test_an_accepted_transfer_moves_the_case_to_the_accepting_caseworker(
 def test_a_transfer_accepted_through_an_api_key_waits_for_assignment(transfer, case, orgs):
     """The key's integration user is not a person: it never becomes the caseworker."""
     integration = UserFactory(organization=orgs["balikpapan"], is_integration=True)
-    services.referral_accept(actor=integration, referral=transfer)
+    decisions.referral_accept(actor=integration, referral=transfer)
     case.refresh_from_db()
     assert case.owner_org == orgs["balikpapan"]
     assert case.assigned_to is None
 
 
 def test_a_transfer_accepted_by_a_supervisor_waits_for_assignment(transfer, case, budi, bob):
-    services.referral_accept(actor=budi, referral=transfer)
+    decisions.referral_accept(actor=budi, referral=transfer)
     case.refresh_from_db()
     assert case.owner_org == budi.organization
     assert case.assigned_to is None
 
 
 def test_the_receiving_supervisor_may_name_the_caseworker(transfer, case, budi, bob):
-    services.referral_accept(actor=budi, referral=transfer, assigned_to=bob)
+    decisions.referral_accept(actor=budi, referral=transfer, assigned_to=bob)
     case.refresh_from_db()
     assert case.assigned_to == bob
 
 
 def test_the_assignee_must_work_at_the_receiving_office(transfer, case, budi, amir):
     with pytest.raises(ValidationError):
-        services.referral_accept(actor=budi, referral=transfer, assigned_to=amir)
+        decisions.referral_accept(actor=budi, referral=transfer, assigned_to=amir)
     case.refresh_from_db()
     transfer.refresh_from_db()
     assert case.owner_org != budi.organization
@@ -341,7 +341,7 @@ def test_the_assignee_must_work_at_the_receiving_office(transfer, case, budi, am
 
 
 def test_a_declined_transfer_leaves_the_case_where_it_was(transfer, case, bob, alice, orgs):
-    services.referral_decline(actor=bob, referral=transfer, reason="Alamat bukan di Balikpapan.")
+    decisions.referral_decline(actor=bob, referral=transfer, reason="Alamat bukan di Balikpapan.")
     case.refresh_from_db()
     assert case.owner_org == orgs["samarinda"] and case.assigned_to == alice
     assert not CaseFormerOwner.objects.filter(case=case).exists()
@@ -350,16 +350,16 @@ def test_a_declined_transfer_leaves_the_case_where_it_was(transfer, case, bob, a
 def test_a_case_closed_meanwhile_cannot_be_accepted(transfer, to_rsud, case, bob, agnes):
     Case.objects.filter(pk=case.pk).update(status=CaseStatus.CLOSED)
     with pytest.raises(TransitionNotAllowed):
-        services.referral_accept(actor=bob, referral=transfer)
+        decisions.referral_accept(actor=bob, referral=transfer)
     with pytest.raises(TransitionNotAllowed):
-        services.referral_accept(actor=agnes, referral=to_rsud)
+        decisions.referral_accept(actor=agnes, referral=to_rsud)
     assert set(Referral.objects.values_list("status", flat=True)) == {"pending"}
 
 
 def test_the_referrals_of_a_case_follow_it_to_its_new_owner(
     transfer, to_rsud, case, alice, bob, orgs
 ):
-    services.referral_accept(actor=bob, referral=transfer)
+    decisions.referral_accept(actor=bob, referral=transfer)
     later = send(bob, Case.objects.get(pk=case.pk), orgs["ppa"])
     seen_by_bob = set(Referral.objects.visible_to(bob).values_list("pk", flat=True))
     seen_by_alice = set(Referral.objects.visible_to(alice).values_list("pk", flat=True))
@@ -367,8 +367,8 @@ def test_the_referrals_of_a_case_follow_it_to_its_new_owner(
     assert seen_by_alice == {transfer.pk, to_rsud.pk}  # her own, not what came after
     # the pending service referral is his office's to follow up now, not hers
     to_rsud = Referral.objects.get(pk=to_rsud.pk)
-    assert services.allowed_actions(bob, to_rsud) == ["cancel"]
-    assert services.allowed_actions(alice, to_rsud) == []
+    assert transitions.allowed_actions(bob, to_rsud) == ["cancel"]
+    assert transitions.allowed_actions(alice, to_rsud) == []
 
 
 # --- service on the case, capacity ------------------------------------------------------
@@ -377,13 +377,13 @@ def test_the_referrals_of_a_case_follow_it_to_its_new_owner(
 def test_an_accepted_service_appears_among_the_case_services_and_completes(
     to_rsud, case, agnes, orgs
 ):
-    services.referral_accept(actor=agnes, referral=to_rsud)
+    decisions.referral_accept(actor=agnes, referral=to_rsud)
     service = to_rsud.service_delivery
     assert service is not None
     assert service.case == case
     assert service.provider_org == orgs["rsud"]
     assert service.status == ServiceStatus.ONGOING
-    services.referral_complete(actor=agnes, referral=to_rsud, outcome="Rawat jalan selesai.")
+    decisions.referral_complete(actor=agnes, referral=to_rsud, outcome="Rawat jalan selesai.")
     service.refresh_from_db()
     assert service.status == ServiceStatus.DONE
     assert service.outcome == "Rawat jalan selesai."
@@ -409,10 +409,10 @@ def test_accepting_takes_a_place_and_completing_gives_it_back(shelter, shelter_s
     referral = send(alice, make_case(orgs["samarinda"]), None, offer=shelter)
     assert referral.to_org == shelter.organization
     assert referral.service_type.code == "shelter"
-    services.referral_accept(actor=shelter_staff, referral=referral)
+    decisions.referral_accept(actor=shelter_staff, referral=referral)
     shelter.refresh_from_db()
     assert shelter.capacity_free == 0 and referral.holds_capacity
-    services.referral_complete(actor=shelter_staff, referral=referral, outcome="Pulang.")
+    decisions.referral_complete(actor=shelter_staff, referral=referral, outcome="Pulang.")
     shelter.refresh_from_db()
     referral.refresh_from_db()
     assert shelter.capacity_free == 1 and not referral.holds_capacity
@@ -424,9 +424,9 @@ def test_a_full_service_refuses_acceptance_and_nothing_is_half_done(
     case = make_case(orgs["samarinda"])
     first = send(alice, make_case(orgs["samarinda"]), None, offer=shelter)
     second = send(alice, case, None, offer=shelter)
-    services.referral_accept(actor=shelter_staff, referral=first)
+    decisions.referral_accept(actor=shelter_staff, referral=first)
     with pytest.raises(CapacityExhausted) as error:
-        services.referral_accept(actor=shelter_staff, referral=second)
+        decisions.referral_accept(actor=shelter_staff, referral=second)
     assert "sudah penuh" in str(error.value.message)
     second.refresh_from_db()
     shelter.refresh_from_db()
@@ -437,9 +437,9 @@ def test_a_full_service_refuses_acceptance_and_nothing_is_half_done(
 
 def test_a_place_is_returned_only_once(shelter, shelter_staff, alice, orgs):
     referral = send(alice, make_case(orgs["samarinda"]), None, offer=shelter)
-    services.referral_accept(actor=shelter_staff, referral=referral)
-    services.referral_complete(actor=shelter_staff, referral=referral, outcome="Selesai.")
-    services._release_place(referral, now=timezone.now())  # a second release does nothing
+    decisions.referral_accept(actor=shelter_staff, referral=referral)
+    decisions.referral_complete(actor=shelter_staff, referral=referral, outcome="Selesai.")
+    capacity._release_place(referral, now=timezone.now())  # a second release does nothing
     shelter.refresh_from_db()
     assert shelter.capacity_free == 1
 
@@ -449,7 +449,7 @@ def test_an_offer_without_capacity_is_not_counted(orgs, alice, agnes):
         organization=orgs["rsud"], service_type=ServiceType.objects.get(code="health")
     )
     referral = send(alice, make_case(orgs["samarinda"]), None, offer=clinic)
-    services.referral_accept(actor=agnes, referral=referral)
+    decisions.referral_accept(actor=agnes, referral=referral)
     clinic.refresh_from_db()
     assert clinic.capacity_free is None and not referral.holds_capacity
 
@@ -462,20 +462,20 @@ def test_only_the_offering_organization_updates_its_capacity(request, orgs, pers
     offer = ServiceOfferFactory(organization=orgs["rsud"], capacity_total=10, capacity_free=3)
     actor = request.getfixturevalue(persona)
     if allowed:
-        services.offer_update_capacity(actor=actor, offer=offer, capacity_free=5)
+        capacity.offer_update_capacity(actor=actor, offer=offer, capacity_free=5)
         offer.refresh_from_db()
         assert offer.capacity_free == 5 and offer.capacity_updated_by == actor
     else:
         with pytest.raises(NotAllowed):
-            services.offer_update_capacity(actor=actor, offer=offer, capacity_free=5)
+            capacity.offer_update_capacity(actor=actor, offer=offer, capacity_free=5)
 
 
 def test_free_capacity_stays_between_zero_and_total(orgs, agnes):
     offer = ServiceOfferFactory(organization=orgs["rsud"], capacity_total=10, capacity_free=3)
     for bad in (-1, 11):
         with pytest.raises(ValidationError):
-            services.offer_update_capacity(actor=agnes, offer=offer, capacity_free=bad)
-    services.offer_update_capacity(actor=agnes, offer=offer, capacity_free=12, capacity_total=12)
+            capacity.offer_update_capacity(actor=agnes, offer=offer, capacity_free=bad)
+    capacity.offer_update_capacity(actor=agnes, offer=offer, capacity_free=12, capacity_total=12)
     assert ServiceOffer.objects.get(pk=offer.pk).capacity_total == 12
 
 
@@ -483,8 +483,8 @@ def test_free_capacity_stays_between_zero_and_total(orgs, agnes):
 
 
 def test_both_organizations_talk_on_the_thread(to_rsud, alice, agnes, amir):
-    services.referral_message_post(actor=agnes, referral=to_rsud, body="Pasien datang jam 9?")
-    services.referral_message_post(actor=alice, referral=to_rsud, body="Ya, diantar keluarga.")
+    conversation.referral_message_post(actor=agnes, referral=to_rsud, body="Pasien datang jam 9?")
+    conversation.referral_message_post(actor=alice, referral=to_rsud, body="Ya, diantar keluarga.")
     assert [m.author_org.code for m in to_rsud.messages.all()] == ["rsud-aws", "dinsos-samarinda"]
     # amir (sender office) is told about agnes's message; agnes about alice's
     assert Notification.objects.filter(user=amir, kind="message").count() == 2
@@ -494,14 +494,14 @@ def test_both_organizations_talk_on_the_thread(to_rsud, alice, agnes, amir):
 @pytest.mark.parametrize("persona", ["prov", "adam", "bob"])
 def test_outsiders_cannot_post_on_the_thread(request, to_rsud, persona):
     with pytest.raises(NotAllowed):
-        services.referral_message_post(
+        conversation.referral_message_post(
             actor=request.getfixturevalue(persona), referral=to_rsud, body="Halo"
         )
 
 
 def test_an_empty_message_is_refused(to_rsud, alice):
     with pytest.raises(ValidationError):
-        services.referral_message_post(actor=alice, referral=to_rsud, body="   ")
+        conversation.referral_message_post(actor=alice, referral=to_rsud, body="   ")
 
 
 def test_a_new_referral_notifies_the_receiver_and_not_the_sender(to_rsud, alice, agnes, amir):
@@ -512,7 +512,7 @@ def test_a_new_referral_notifies_the_receiver_and_not_the_sender(to_rsud, alice,
 
 def test_a_decision_notifies_both_sides_but_not_the_decider(to_rsud, alice, agnes, amir):
     colleague = UserFactory(username="agnes2", organization=agnes.organization, role="agency_staff")
-    services.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
+    decisions.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
     for user in (alice, amir, colleague):
         assert Notification.objects.filter(user=user, kind="decision").count() == 1
     assert not Notification.objects.filter(user=agnes, kind="decision").exists()
@@ -542,11 +542,11 @@ def test_every_write_calls_the_hooks(
     with django_capture_on_commit_callbacks(execute=True):
         referral = send(alice, case, orgs["rsud"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.referral_message_post(actor=agnes, referral=referral, body="Baik.")
+        conversation.referral_message_post(actor=agnes, referral=referral, body="Baik.")
     with django_capture_on_commit_callbacks(execute=True):
-        services.referral_accept(actor=agnes, referral=referral)
+        decisions.referral_accept(actor=agnes, referral=referral)
     with django_capture_on_commit_callbacks(execute=True):
-        services.referral_complete(actor=agnes, referral=referral, outcome="Selesai.")
+        decisions.referral_complete(actor=agnes, referral=referral, outcome="Selesai.")
     assert received_events == [
         ("new_referral", referral.pk),
         ("message", referral.pk),
@@ -562,7 +562,7 @@ def test_a_cancellation_is_an_event_for_both_sides(
 ):
     received_events.clear()  # (the fixture's new_referral: hooks run in the writer's transaction)
     with django_capture_on_commit_callbacks(execute=True):
-        services.referral_cancel(actor=alice, referral=to_rsud, reason="Sudah tertangani.")
+        decisions.referral_cancel(actor=alice, referral=to_rsud, reason="Sudah tertangani.")
     assert received_events == [("cancelled", to_rsud.pk)]
     assert Notification.objects.filter(user=agnes, kind="cancelled").count() == 1
 
@@ -574,7 +574,7 @@ def test_a_cancellation_is_an_event_for_both_sides(
 def moved(to_rsud, transfer, bob):
     """alice asked RSUD for a service, then the case moved to Balikpapan (bob accepted
     the transfer); the service referral as a page loads it afterwards."""
-    services.referral_accept(actor=bob, referral=transfer)
+    decisions.referral_accept(actor=bob, referral=transfer)
     return Referral.objects.get(pk=to_rsud.pk)
 
 
@@ -595,10 +595,10 @@ def test_after_a_transfer_the_new_owner_is_the_sending_side(
     request, moved, orgs, persona, action, allowed
 ):
     actor = request.getfixturevalue(persona)
-    assert (action in services.allowed_actions(actor, moved)) is allowed
+    assert (action in transitions.allowed_actions(actor, moved)) is allowed
     move = {
-        "accept": lambda: services.referral_accept(actor=actor, referral=moved),
-        "cancel": lambda: services.referral_cancel(actor=actor, referral=moved),
+        "accept": lambda: decisions.referral_accept(actor=actor, referral=moved),
+        "cancel": lambda: decisions.referral_cancel(actor=actor, referral=moved),
     }[action]
     if allowed:
         move()
@@ -614,14 +614,14 @@ def test_after_a_transfer_the_new_owner_is_the_sending_side(
 
 def test_the_old_office_is_told_why_it_may_no_longer_cancel(moved, alice):
     with pytest.raises(NotAllowed) as error:
-        services.referral_cancel(actor=alice, referral=moved)
+        decisions.referral_cancel(actor=alice, referral=moved)
     assert "kantor pemilik kasus saat ini" in str(error.value.message)
 
 
 def test_the_new_owners_cancellation_is_on_the_case_and_told_to_the_receiver(
     moved, case, alice, amir, bob, budi, agnes
 ):
-    services.referral_cancel(actor=bob, referral=moved, reason="Sudah ditangani di Balikpapan.")
+    decisions.referral_cancel(actor=bob, referral=moved, reason="Sudah ditangani di Balikpapan.")
     event = CaseEvent.objects.filter(case=case, kind="referral").latest("pk")
     assert event.actor == bob and moved.number in event.text and "dibatalkan" in event.text
     told = Notification.objects.get(user=agnes, kind="cancelled")
@@ -633,11 +633,11 @@ def test_the_new_owners_cancellation_is_on_the_case_and_told_to_the_receiver(
 def test_after_a_transfer_the_thread_is_between_the_new_owner_and_the_receiver(
     moved, alice, amir, bob, budi, agnes
 ):
-    services.referral_message_post(actor=bob, referral=moved, body="Kasus kini di Balikpapan.")
+    conversation.referral_message_post(actor=bob, referral=moved, body="Kasus kini di Balikpapan.")
     with pytest.raises(NotAllowed):
-        services.referral_message_post(actor=alice, referral=moved, body="Masih kami?")
+        conversation.referral_message_post(actor=alice, referral=moved, body="Masih kami?")
     Notification.objects.all().delete()
-    services.referral_message_post(actor=agnes, referral=moved, body="Baik, kami hubungi.")
+    conversation.referral_message_post(actor=agnes, referral=moved, body="Baik, kami hubungi.")
     assert {n.user for n in Notification.objects.filter(kind="message")} == {bob, budi}
     assert [m.author_org.code for m in moved.messages.all()] == [
         "dinsos-balikpapan",
@@ -649,9 +649,9 @@ def test_after_a_transfer_the_receivers_decision_goes_to_the_new_owner(
     moved, alice, amir, bob, budi, agnes
 ):
     Notification.objects.all().delete()
-    services.referral_accept(actor=agnes, referral=moved)
+    decisions.referral_accept(actor=agnes, referral=moved)
     assert {n.user for n in Notification.objects.filter(kind="decision")} == {bob, budi}
-    services.referral_complete(actor=agnes, referral=moved, outcome="Rawat jalan selesai.")
+    decisions.referral_complete(actor=agnes, referral=moved, outcome="Rawat jalan selesai.")
     assert {n.user for n in Notification.objects.filter(kind="completed")} == {bob, budi}
     assert not Notification.objects.filter(user__in=[alice, amir]).exists()
 
@@ -661,23 +661,28 @@ def test_after_a_transfer_an_overdue_service_referral_is_told_to_the_new_owner(
 ):
     Referral.objects.filter(pk=moved.pk).update(due_at=timezone.now() - timezone.timedelta(days=1))
     Notification.objects.all().delete()
-    assert services.mark_overdue_referrals() == 1
+    assert sla.mark_overdue_referrals() == 1
     assert {n.user for n in Notification.objects.filter(kind="overdue")} == {bob, budi, agnes}
 
 
 def test_a_transfers_sending_side_stays_the_office_that_sent_it(
     transfer, case, alice, sari, bob, budi, orgs
 ):
-    assert policy.referral_sending_office(transfer) == (orgs["samarinda"].pk, orgs["samarinda"].region_id)
-    assert services.allowed_actions(alice, transfer) == ["cancel"]
-    assert services.allowed_actions(sari, transfer) == ["cancel"]
-    assert "cancel" not in services.allowed_actions(bob, transfer)
-    services.referral_accept(actor=bob, referral=transfer)
+    assert policy.referral_sending_office(transfer) == (
+        orgs["samarinda"].pk,
+        orgs["samarinda"].region_id,
+    )
+    assert transitions.allowed_actions(alice, transfer) == ["cancel"]
+    assert transitions.allowed_actions(sari, transfer) == ["cancel"]
+    assert "cancel" not in transitions.allowed_actions(bob, transfer)
+    decisions.referral_accept(actor=bob, referral=transfer)
     transfer = Referral.objects.get(pk=transfer.pk)
     # the case is Balikpapan's now; the transfer's thread stays between the two offices
     assert policy.referral_sending_office(transfer)[0] == orgs["samarinda"].pk
-    assert policy.is_referral_sender(alice, transfer) and not policy.is_referral_sender(bob, transfer)
-    services.referral_message_post(actor=alice, referral=transfer, body="Berkas menyusul.")
+    assert policy.is_referral_sender(alice, transfer) and not policy.is_referral_sender(
+        bob, transfer
+    )
+    conversation.referral_message_post(actor=alice, referral=transfer, body="Berkas menyusul.")
     assert Notification.objects.filter(user=budi, kind="message").count() == 1
 
 
@@ -700,7 +705,7 @@ def test_the_old_office_cancelling_while_the_transfer_commits_is_refused(orgs, a
     def accept_transfer() -> None:
         try:
             with transaction.atomic():
-                services.referral_accept(actor=bob, referral=transfer)
+                decisions.referral_accept(actor=bob, referral=transfer)
                 locked.set()
                 release.wait(timeout=10)  # commit a moment after the cancel began
             results["accept"] = "ok"
@@ -711,7 +716,7 @@ def test_the_old_office_cancelling_while_the_transfer_commits_is_refused(orgs, a
         try:
             assert locked.wait(timeout=10)
             threading.Timer(1.0, release.set).start()
-            services.referral_cancel(actor=alice, referral=stale)
+            decisions.referral_cancel(actor=alice, referral=stale)
             results["cancel"] = "ok"
         except Exception as exc:  # collected for the assertions
             results["cancel"] = exc

@@ -9,8 +9,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from referrals import services, tasks
+from referrals import tasks
 from referrals.models import Notification, Referral
+from referrals.services import decisions, sla
 from referrals.testing import make_case, send
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +27,14 @@ def overdue_notices(user) -> int:
 
 
 def test_nothing_is_overdue_before_the_due_date(referral):
-    assert services.mark_overdue_referrals(now=referral.due_at - dt.timedelta(minutes=1)) == 0
+    assert sla.mark_overdue_referrals(now=referral.due_at - dt.timedelta(minutes=1)) == 0
     referral.refresh_from_db()
     assert not referral.is_overdue and referral.overdue_notified_at is None
 
 
 def test_a_pending_referral_past_due_is_flagged_and_both_sides_told(referral, alice, amir, agnes):
     later = referral.due_at + dt.timedelta(hours=2)
-    assert services.mark_overdue_referrals(now=later) == 1
+    assert sla.mark_overdue_referrals(now=later) == 1
     referral.refresh_from_db()
     assert referral.is_overdue and referral.overdue_notified_at == later
     for user in (alice, amir, agnes):  # sender office and receiver
@@ -44,34 +45,34 @@ def test_a_pending_referral_past_due_is_flagged_and_both_sides_told(referral, al
 
 def test_a_second_run_tells_nobody_again(referral, agnes):
     later = referral.due_at + dt.timedelta(hours=2)
-    services.mark_overdue_referrals(now=later)
-    assert services.mark_overdue_referrals(now=later + dt.timedelta(hours=1)) == 0
+    sla.mark_overdue_referrals(now=later)
+    assert sla.mark_overdue_referrals(now=later + dt.timedelta(hours=1)) == 0
     assert overdue_notices(agnes) == 1
 
 
 @pytest.mark.parametrize("status", ["accepted", "declined", "cancelled"])
 def test_decided_referrals_are_not_overdue(referral, alice, agnes, status):
     if status == "accepted":
-        services.referral_accept(actor=agnes, referral=referral)
+        decisions.referral_accept(actor=agnes, referral=referral)
     elif status == "declined":
-        services.referral_decline(actor=agnes, referral=referral, reason="Penuh.")
+        decisions.referral_decline(actor=agnes, referral=referral, reason="Penuh.")
     else:
-        services.referral_cancel(actor=alice, referral=referral)
-    assert services.mark_overdue_referrals(now=referral.due_at + dt.timedelta(days=30)) == 0
+        decisions.referral_cancel(actor=alice, referral=referral)
+    assert sla.mark_overdue_referrals(now=referral.due_at + dt.timedelta(days=30)) == 0
 
 
 def test_the_due_date_depends_on_urgency(orgs, alice):
     urgent = send(alice, make_case(orgs["samarinda"]), orgs["rsud"], urgency="urgent")
     normal = send(alice, make_case(orgs["samarinda"]), orgs["rsud"], urgency="normal")
     two_days_later = timezone.now() + dt.timedelta(days=2)
-    assert services.mark_overdue_referrals(now=two_days_later) == 1
+    assert sla.mark_overdue_referrals(now=two_days_later) == 1
     assert Referral.objects.get(pk=urgent.pk).is_overdue
     assert not Referral.objects.get(pk=normal.pk).is_overdue
 
 
 def test_the_flag_stays_after_a_late_decision(referral, agnes):
-    services.mark_overdue_referrals(now=referral.due_at + dt.timedelta(hours=1))
-    services.referral_accept(actor=agnes, referral=Referral.objects.get(pk=referral.pk))
+    sla.mark_overdue_referrals(now=referral.due_at + dt.timedelta(hours=1))
+    decisions.referral_accept(actor=agnes, referral=Referral.objects.get(pk=referral.pk))
     referral.refresh_from_db()
     assert referral.is_overdue and referral.status == "accepted"
 
@@ -98,7 +99,7 @@ def test_overdue_sends_events_and_emails_after_commit(
     app.conf.task_always_eager = True
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            services.mark_overdue_referrals(now=referral.due_at + dt.timedelta(hours=1))
+            sla.mark_overdue_referrals(now=referral.due_at + dt.timedelta(hours=1))
     finally:
         app.conf.task_always_eager = previous
     assert [m.to for m in mailoutbox] == [["agnes@rsud.invalid"]]

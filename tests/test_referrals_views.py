@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from accounts.factories import TEST_PASSWORD
 from cases.models import Case, ServiceType
-from referrals import services
 from referrals.factories import ServiceOfferFactory
 from referrals.models import Notification, Referral, ServiceOffer
+from referrals.services import decisions
 from referrals.testing import make_case, send
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +165,7 @@ def test_the_provincial_supervisor_lands_on_all_referrals(client, prov, to_rsud)
 def test_filters_and_counts_per_status(client, alice, agnes, orgs):
     pending = send(alice, make_case(orgs["samarinda"]), orgs["rsud"], urgency="urgent")
     declined = send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
-    services.referral_decline(actor=agnes, referral=declined, reason="Penuh.")
+    decisions.referral_decline(actor=agnes, referral=declined, reason="Penuh.")
     late = send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
     Referral.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
     client_for(client, alice)
@@ -269,7 +269,7 @@ def test_the_inbox_and_outbox_filter_on_the_office_alone_and_stay_within_the_sco
         "bp_to_smd": send(bob, make_case(orgs["balikpapan"]), orgs["samarinda"]),
         "bp_to_rsud": send(bob, make_case(orgs["balikpapan"]), orgs["rsud"]),
     }
-    services.referral_accept(actor=agnes, referral=sent["smd_to_rsud"])
+    decisions.referral_accept(actor=agnes, referral=sent["smd_to_rsud"])
     names = {referral.pk: name for name, referral in sent.items()}
     user = request.getfixturevalue(persona)
     visible = set(Referral.objects.visible_to(user).values_list("pk", flat=True))
@@ -327,7 +327,7 @@ def test_a_decline_without_reason_is_explained_and_changes_nothing(client, agnes
 
 
 def test_the_second_decider_sees_who_was_first(client, agnes, alice, to_rsud):
-    services.referral_cancel(actor=alice, referral=to_rsud)
+    decisions.referral_cancel(actor=alice, referral=to_rsud)
     response = client_for(client, agnes).post(
         reverse("referrals:accept", args=[to_rsud.pk]), {"version": 1}, follow=True
     )
@@ -361,7 +361,7 @@ def test_a_read_only_reader_cannot_post_and_is_told_why(client, prov, to_rsud):
 def moved(to_rsud, case, alice, bob, orgs):
     """alice asked RSUD for a service, then the case moved to Balikpapan (bob accepted)."""
     transfer = send(alice, case, orgs["balikpapan"], kind="transfer")
-    services.referral_accept(actor=bob, referral=transfer)
+    decisions.referral_accept(actor=bob, referral=transfer)
     return to_rsud
 
 

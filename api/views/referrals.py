@@ -34,9 +34,10 @@ from api.serializers.referrals import (
 )
 from api.views.base import ApiGenericView, ApiView, acting
 from cases.audit import log_access
-from referrals import selectors, services
+from referrals import selectors
 from referrals.filters import ReferralFilter
 from referrals.models import Referral
+from referrals.services import conversation, creation, decisions, transitions
 
 REFERRAL_EXAMPLE = {
     "id": 41,
@@ -116,7 +117,7 @@ def get_referral(user: Any, pk: int) -> Referral:
 
 def _detail(request: Request, referral: Referral, status: int = 200) -> Response:
     fresh = get_referral(acting(request), referral.pk)
-    data = referral_detail_data(fresh, services.allowed_actions(acting(request), fresh))
+    data = referral_detail_data(fresh, transitions.allowed_actions(acting(request), fresh))
     return with_etag(Response(data, status=status), fresh)
 
 
@@ -180,7 +181,7 @@ class ReferralListView(ApiGenericView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         case = selectors.get_writable_case_for_user(acting(request), values.pop("case"))
-        referral = services.referral_create(
+        referral = creation.referral_create(
             actor=acting(request),
             case=case,
             kind=values["kind"],
@@ -217,7 +218,9 @@ class ReferralDetailView(ApiView):
     def get(self, request: Request, pk: int) -> Response:
         referral = get_referral(acting(request), pk)
         log_access(user=acting(request), instance=referral.case.beneficiary)
-        data = referral_detail_data(referral, services.allowed_actions(acting(request), referral))
+        data = referral_detail_data(
+            referral, transitions.allowed_actions(acting(request), referral)
+        )
         return with_etag(Response(data), referral)
 
 
@@ -280,7 +283,7 @@ class ReferralAcceptView(_MoveView):
                 raise ValidationError(
                     {"assigned_to": [_("Pengguna tidak ditemukan di organisasi penerima.")]}
                 )
-        services.referral_accept(
+        decisions.referral_accept(
             actor=acting(request), referral=referral, expected_version=version, assigned_to=assignee
         )
 
@@ -295,7 +298,7 @@ class ReferralDeclineView(_MoveView):
     input_class = DeclineInput
 
     def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
-        services.referral_decline(
+        decisions.referral_decline(
             actor=acting(request),
             referral=referral,
             reason=data["reason"],
@@ -313,7 +316,7 @@ class ReferralCompleteView(_MoveView):
     input_class = CompleteInput
 
     def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
-        services.referral_complete(
+        decisions.referral_complete(
             actor=acting(request),
             referral=referral,
             outcome=data["outcome"],
@@ -331,7 +334,7 @@ class ReferralCancelView(_MoveView):
     input_class = CancelInput
 
     def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
-        services.referral_cancel(
+        decisions.referral_cancel(
             actor=acting(request),
             referral=referral,
             reason=data["reason"],
@@ -395,7 +398,7 @@ class ReferralMessageListView(ApiGenericView):
         referral = self._referral()
         data = MessageInput(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.referral_message_post(
+        message = conversation.referral_message_post(
             actor=acting(request), referral=referral, body=data.validated_data["body"]
         )
         return Response(ReferralMessageSerializer(message).data, status=201)

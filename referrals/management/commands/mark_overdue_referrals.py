@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from referrals.services import mark_overdue_referrals
+from referrals.services.sla import mark_overdue_referrals
 
 
 class Command(BaseCommand):
