@@ -21,7 +21,9 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,42 +36,116 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[rank]
 
 
-def main() -> int:
+def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--requests", type=int, default=200, help="per endpoint")
     parser.add_argument("--org", help="organization code (default: most referrals received)")
     parser.add_argument("--page-size", type=int, default=25)
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    import django
 
-    django.setup()
-    from django.db import connection
+def target_organization(code: str | None) -> Any:
+    """The organization named, else the one that received the most referrals (or None)."""
     from django.db.models import Count
-    from django.test import Client, override_settings
-    from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import Organization, Role, User
-    from api.services import api_key_create
+    from accounts.models import Organization
     from referrals.models import Referral
 
-    if args.org:
-        organization = Organization.objects.get(code=args.org)
-    else:
-        top = (
-            Referral.objects.values("to_org")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "to_org")
-            .first()
-        )
-        if top is None:
-            print("No referrals: run `manage.py seed_demo` first.")
-            return 1
-        organization = Organization.objects.get(pk=top["to_org"])
-    admin = (
+    if code:
+        return Organization.objects.get(code=code)
+    top = Referral.objects.values("to_org").annotate(n=Count("pk")).order_by("-n", "to_org").first()
+    return None if top is None else Organization.objects.get(pk=top["to_org"])
+
+
+def key_admin() -> Any:
+    from accounts.models import Role, User
+
+    return (
         User.objects.filter(is_superuser=True).first()
         or User.objects.filter(role=Role.ADMIN).first()
     )
+
+
+def measure(
+    client: Any, requests: int, url_for_index: Callable[[int], str]
+) -> tuple[list[float], int]:
+    """Timings (ms) of `requests` GETs after ten warm-up ones, and the queries of one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings: list[float] = []
+    for i in range(requests + 10):
+        url = url_for_index(i)
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (url, response.status_code, response.content)
+        if i >= 10:  # the first ten warm the caches
+            timings.append(elapsed)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url_for_index(0))
+    return timings, len(queries.captured_queries)
+
+
+def measure_endpoints(
+    client: Any, args: argparse.Namespace, inbox: list[int]
+) -> dict[str, tuple[list[float], int]]:
+    import django
+    from django.test import override_settings
+
+    list_url = f"/api/v1/referrals/?page_size={args.page_size}"
+    with override_settings(
+        REST_FRAMEWORK={
+            **django.conf.settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"api_key": "1000000/minute"},
+        }
+    ):
+        return {
+            "GET /api/v1/referrals/ (inbox, first page)": measure(
+                client, args.requests, lambda i: list_url
+            ),
+            "GET /api/v1/referrals/{id}/": measure(
+                client, args.requests, lambda i: f"/api/v1/referrals/{inbox[i % len(inbox)]}/"
+            ),
+        }
+
+
+def print_results(
+    organization: Any,
+    rows: int,
+    args: argparse.Namespace,
+    results: dict[str, tuple[list[float], int]],
+) -> None:
+    from django.db import connection
+
+    print(
+        f"{organization.name} ({organization.code}): {rows} referrals received; "
+        f"database {connection.vendor}; {args.requests} requests per endpoint, "
+        f"page size {args.page_size}"
+    )
+    print(f"{'endpoint':48} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'queries':>8}")
+    for name, (timings, queries) in results.items():
+        print(
+            f"{name:48} {percentile(timings, 50):8.1f} {percentile(timings, 95):8.1f} "
+            f"{statistics.fmean(timings):8.1f} {queries:8d}"
+        )
+
+
+def main() -> int:
+    args = parse()
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from api.services import api_key_create
+    from referrals.models import Referral
+
+    organization = target_organization(args.org)
+    if organization is None:
+        print("No referrals: run `manage.py seed_demo` first.")
+        return 1
+    admin = key_admin()
     if admin is None:
         print("No admin user to create the key with: run `manage.py seed_demo` first.")
         return 1
@@ -80,50 +156,11 @@ def main() -> int:
     )
     key, clear = api_key_create(actor=admin, organization=organization, name="bench")
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {clear}", SERVER_NAME="localhost")
-    list_url = f"/api/v1/referrals/?page_size={args.page_size}"
-
-    def measure(url_for_index: object) -> tuple[list[float], int]:
-        timings: list[float] = []
-        for i in range(args.requests + 10):
-            url = url_for_index(i)  # type: ignore[operator]
-            started = time.perf_counter()
-            response = client.get(url)
-            elapsed = (time.perf_counter() - started) * 1000
-            assert response.status_code == 200, (url, response.status_code, response.content)
-            if i >= 10:  # the first ten warm the caches
-                timings.append(elapsed)
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url_for_index(0))  # type: ignore[operator]
-        return timings, len(queries.captured_queries)
-
     try:
-        with override_settings(
-            REST_FRAMEWORK={
-                **django.conf.settings.REST_FRAMEWORK,
-                "DEFAULT_THROTTLE_RATES": {"api_key": "1000000/minute"},
-            }
-        ):
-            results = {
-                "GET /api/v1/referrals/ (inbox, first page)": measure(lambda i: list_url),
-                "GET /api/v1/referrals/{id}/": measure(
-                    lambda i: f"/api/v1/referrals/{inbox[i % len(inbox)]}/"
-                ),
-            }
+        results = measure_endpoints(client, args, inbox)
     finally:
         key.delete()
-
-    vendor = connection.vendor
-    rows = len(inbox)
-    print(
-        f"{organization.name} ({organization.code}): {rows} referrals received; "
-        f"database {vendor}; {args.requests} requests per endpoint, page size {args.page_size}"
-    )
-    print(f"{'endpoint':48} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'queries':>8}")
-    for name, (timings, queries) in results.items():
-        print(
-            f"{name:48} {percentile(timings, 50):8.1f} {percentile(timings, 95):8.1f} "
-            f"{statistics.fmean(timings):8.1f} {queries:8d}"
-        )
+    print_results(organization, len(inbox), args, results)
     return 0
 
 
