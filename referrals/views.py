@@ -5,6 +5,7 @@ notifications. Every object comes through referrals.selectors (404 outside scope
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -171,86 +172,87 @@ def _expected_version(request: HttpRequest) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-@login_required
-@require_POST
-def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    referral = selectors.get_referral_for_user(request.user, pk)
+class _Refused(Exception):
+    """The action's input is not valid: say so on the page, change nothing."""
+
+
+def _accept_arguments(request: AuthenticatedHttpRequest, referral: Referral) -> dict[str, Any]:
     form = AcceptForm(request.POST, to_org_id=referral.to_org_id)
     if not form.is_valid():
         # A caseworker who is not (or no longer) at the receiving office: say so
         # rather than accept with nobody assigned.
-        messages.error(
-            request,
-            _("Pekerja sosial yang dipilih bukan pekerja sosial aktif di kantor penerima."),
+        raise _Refused(
+            _("Pekerja sosial yang dipilih bukan pekerja sosial aktif di kantor penerima.")
         )
+    return {"assigned_to": form.cleaned_data.get("assigned_to")}
+
+
+def _post_field(name: str) -> Callable[[AuthenticatedHttpRequest, Referral], dict[str, Any]]:
+    return lambda request, referral: {name: request.POST.get(name, "")}
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """One referral action of the page: the service, how to read its input, what to say."""
+
+    service: Callable[..., Referral]
+    arguments: Callable[[AuthenticatedHttpRequest, Referral], dict[str, Any]]
+    done: Promise
+
+
+DECISIONS: dict[str, _Decision] = {
+    "accept": _Decision(
+        decisions.referral_accept, _accept_arguments, gettext_lazy("Rujukan diterima.")
+    ),
+    "decline": _Decision(
+        decisions.referral_decline, _post_field("reason"), gettext_lazy("Rujukan ditolak.")
+    ),
+    "cancel": _Decision(
+        decisions.referral_cancel, _post_field("reason"), gettext_lazy("Rujukan dibatalkan.")
+    ),
+    "complete": _Decision(
+        decisions.referral_complete,
+        _post_field("outcome"),
+        gettext_lazy("Rujukan selesai; hasil layanan tercatat."),
+    ),
+}
+
+
+def _decide(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """The one handler of accept/decline/cancel/complete: read, call, say, go back."""
+    decision = DECISIONS[action]
+    referral = selectors.get_referral_for_user(request.user, pk)
+    try:
+        arguments = decision.arguments(request, referral)
+    except _Refused as refused:
+        messages.error(request, str(refused))
         return redirect("referrals:detail", pk=pk)
-    assigned_to = form.cleaned_data.get("assigned_to")
     _run(
         request,
         referral,
-        lambda: decisions.referral_accept(
+        lambda: decision.service(
             actor=request.user,
             referral=referral,
             expected_version=_expected_version(request),
-            assigned_to=assigned_to,
+            **arguments,
         ),
-        _("Rujukan diterima."),
+        str(decision.done),
     )
     return redirect("referrals:detail", pk=pk)
 
 
-@login_required
-@require_POST
-def decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    referral = selectors.get_referral_for_user(request.user, pk)
-    _run(
-        request,
-        referral,
-        lambda: decisions.referral_decline(
-            actor=request.user,
-            referral=referral,
-            reason=request.POST.get("reason", ""),
-            expected_version=_expected_version(request),
-        ),
-        _("Rujukan ditolak."),
-    )
-    return redirect("referrals:detail", pk=pk)
+def _decision_view(action: str) -> Callable[..., HttpResponse]:
+    def view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        return _decide(request, pk, action)
+
+    view.__name__ = view.__qualname__ = action
+    return login_required(require_POST(view))
 
 
-@login_required
-@require_POST
-def cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    referral = selectors.get_referral_for_user(request.user, pk)
-    _run(
-        request,
-        referral,
-        lambda: decisions.referral_cancel(
-            actor=request.user,
-            referral=referral,
-            reason=request.POST.get("reason", ""),
-            expected_version=_expected_version(request),
-        ),
-        _("Rujukan dibatalkan."),
-    )
-    return redirect("referrals:detail", pk=pk)
-
-
-@login_required
-@require_POST
-def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    referral = selectors.get_referral_for_user(request.user, pk)
-    _run(
-        request,
-        referral,
-        lambda: decisions.referral_complete(
-            actor=request.user,
-            referral=referral,
-            outcome=request.POST.get("outcome", ""),
-            expected_version=_expected_version(request),
-        ),
-        _("Rujukan selesai; hasil layanan tercatat."),
-    )
-    return redirect("referrals:detail", pk=pk)
+accept = _decision_view("accept")
+decline = _decision_view("decline")
+cancel = _decision_view("cancel")
+complete = _decision_view("complete")
 
 
 @login_required

@@ -5,6 +5,7 @@ referrals.services (the same rules as the browser)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -224,23 +225,54 @@ class ReferralDetailView(ApiView):
         return with_etag(Response(data), referral)
 
 
+def _accept_arguments(referral: Referral, data: Any) -> dict[str, Any]:
+    assignee = None
+    if data.get("assigned_to"):
+        assignee = User.objects.filter(
+            username=data["assigned_to"], organization_id=referral.to_org_id
+        ).first()
+        if assignee is None:
+            raise ValidationError(
+                {"assigned_to": [_("Pengguna tidak ditemukan di organisasi penerima.")]}
+            )
+    return {"assigned_to": assignee}
+
+
+def _field(name: str) -> Callable[[Referral, Any], dict[str, Any]]:
+    return lambda referral, data: {name: data[name]}
+
+
+# action -> (service, the service's arguments from the validated input)
+MOVES: dict[str, tuple[Callable[..., Referral], Callable[[Referral, Any], dict[str, Any]]]] = {
+    "accept": (decisions.referral_accept, _accept_arguments),
+    "decline": (decisions.referral_decline, _field("reason")),
+    "complete": (decisions.referral_complete, _field("outcome")),
+    "cancel": (decisions.referral_cancel, _field("reason")),
+}
+
+
 class _MoveView(ApiView):
-    """POST /referrals/{id}/<move>/: If-Match honoured; answers the referral."""
+    """POST /referrals/{id}/<move>/: If-Match honoured; answers the referral.
+    The one handler of the four moves; each subclass names its action in MOVES."""
 
     permission_classes = [BelongsToOrganization]
     input_class: type[serializers.Serializer]
+    action: str
 
     def post(self, request: Request, pk: int) -> Response:
         referral = get_referral(acting(request), pk)
         version = expected_version(request, referral, required=False)
         data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
+        service, arguments = MOVES[self.action]
         with stale_is_412(version):
-            self.move(request, referral, version, data.validated_data)
+            service(
+                actor=acting(request),
+                referral=referral,
+                expected_version=version,
+                **arguments(referral, data.validated_data),
+            )
         return _detail(request, referral)
-
-    def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
-        raise NotImplementedError
 
 
 def _move_schema(summary: str, description: str, request: Any, example: Any) -> Any:
@@ -272,20 +304,7 @@ def _move_schema(summary: str, description: str, request: Any, example: Any) -> 
 )
 class ReferralAcceptView(_MoveView):
     input_class = AcceptInput
-
-    def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
-        assignee = None
-        if data.get("assigned_to"):
-            assignee = User.objects.filter(
-                username=data["assigned_to"], organization_id=referral.to_org_id
-            ).first()
-            if assignee is None:
-                raise ValidationError(
-                    {"assigned_to": [_("Pengguna tidak ditemukan di organisasi penerima.")]}
-                )
-        decisions.referral_accept(
-            actor=acting(request), referral=referral, expected_version=version, assigned_to=assignee
-        )
+    action = "accept"
 
 
 @_move_schema(
@@ -296,14 +315,7 @@ class ReferralAcceptView(_MoveView):
 )
 class ReferralDeclineView(_MoveView):
     input_class = DeclineInput
-
-    def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
-        decisions.referral_decline(
-            actor=acting(request),
-            referral=referral,
-            reason=data["reason"],
-            expected_version=version,
-        )
+    action = "decline"
 
 
 @_move_schema(
@@ -314,14 +326,7 @@ class ReferralDeclineView(_MoveView):
 )
 class ReferralCompleteView(_MoveView):
     input_class = CompleteInput
-
-    def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
-        decisions.referral_complete(
-            actor=acting(request),
-            referral=referral,
-            outcome=data["outcome"],
-            expected_version=version,
-        )
+    action = "complete"
 
 
 @_move_schema(
@@ -332,14 +337,7 @@ class ReferralCompleteView(_MoveView):
 )
 class ReferralCancelView(_MoveView):
     input_class = CancelInput
-
-    def move(self, request: Request, referral: Referral, version: Any, data: Any) -> None:
-        decisions.referral_cancel(
-            actor=acting(request),
-            referral=referral,
-            reason=data["reason"],
-            expected_version=version,
-        )
+    action = "cancel"
 
 
 @extend_schema(tags=["referrals"])
