@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role, User
-from api.models import OrganizationAPIKey
+from api.models import OrganizationAPIKey, WebhookEndpoint
 from api.services import api_key_create, api_key_revoke
 from api.testing import error_of, issue_key, key_admin, key_client
 from pmks.errors import NotAllowed
@@ -152,6 +152,7 @@ def test_the_session_works_for_the_browser_with_csrf_enforced(alice):
     response = client.post("/api/v1/webhooks/", {"url": "https://x.example"}, "application/json")
     assert response.status_code == 403
     assert "CSRF" in error_of(response)["message"]
+    assert not WebhookEndpoint.objects.exists()
 
 
 def test_requests_beyond_the_rate_are_429_with_retry_after(orgs, settings):

@@ -120,6 +120,7 @@ def test_a_registered_nik_is_409_with_the_persons_link(samarinda, orgs):
     )
     response = samarinda.post("/api/v1/beneficiaries/", PERSON, "application/json")
     assert response.status_code == 409
+    assert list(Beneficiary.objects.values_list("pk", flat=True)) == [existing.pk]
     error = error_of(response)
     assert error["code"] == "duplicate"
     assert error["details"]["beneficiary"]["id"] == existing.pk
@@ -216,6 +217,7 @@ def test_opening_a_case_for_a_foreign_person_is_404(samarinda, orgs):
         "application/json",
     )
     assert response.status_code == 404
+    assert not Case.objects.filter(beneficiary=person).exists()
 
 
 def test_case_moves_follow_the_transition_table(samarinda, case):
@@ -229,6 +231,7 @@ def test_case_moves_follow_the_transition_table(samarinda, case):
     )
     assert refused.status_code == 409
     assert error_of(refused)["code"] == "transition_not_allowed"
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.ASSESSMENT
 
 
 def test_a_closure_request_needs_its_reason(samarinda, case):
@@ -341,6 +344,8 @@ def test_services_are_recorded_and_updated_with_if_match(samarinda, case):
     )
     assert bad.status_code == 400
     assert "outcome" in error_of(bad)["fields"]
+    refused_twice = ServiceDelivery.objects.get(pk=created.json()["id"])
+    assert (refused_twice.status, refused_twice.version) == (ServiceStatus.ONGOING, 1)
     done = samarinda.patch(
         service_url,
         {"status": "done", "outcome": "Pulang ke keluarga."},

@@ -10,10 +10,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from api.models import WebhookEndpoint
 from api.services import api_key_revoke, webhook_endpoint_create
 from api.testing import issue_key, key_admin, key_client
 from cases.factories import BeneficiaryFactory, CaseFactory
-from cases.models import ServiceDelivery, ServiceType
+from cases.models import Beneficiary, Case, ServiceDelivery, ServiceType
+from referrals.models import Referral, ReferralMessage
 from referrals.testing import send
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +191,18 @@ def _revoked_and_expired(organization):
     return revoked_clear, expired_clear
 
 
+def _state():
+    """What a refused call could have changed: every row's version or status."""
+    return (
+        list(Case.objects.order_by("pk").values_list("pk", "version", "status", "priority")),
+        list(Beneficiary.objects.order_by("pk").values_list("pk", "version")),
+        list(ServiceDelivery.objects.order_by("pk").values_list("pk", "version", "status")),
+        list(Referral.objects.order_by("pk").values_list("pk", "version", "status")),
+        list(ReferralMessage.objects.values_list("pk", flat=True)),
+        list(WebhookEndpoint.objects.order_by("pk").values_list("pk", "is_active")),
+    )
+
+
 def _call(client, row, ids):
     path = "/api/v1" + row.path.format(**ids)
     body = {
@@ -207,6 +221,7 @@ def test_each_endpoint_answers_each_persona(orgs, world, name):
     row = ROWS[name]
     owner_org = {"province": orgs["province"]}.get(row.own, orgs.get(row.own))
     revoked, expired = _revoked_and_expired(owner_org)
+    before = _state()
 
     for label, client in [
         ("no key", Client()),
@@ -221,5 +236,6 @@ def test_each_endpoint_answers_each_persona(orgs, world, name):
     if row.other:
         response = _call(key_client(keys[row.other]), row, ids)
         assert response.status_code == 404, (name, "other organization", response.content)
+    assert _state() == before, (name, "a refused call changed something")
     response = _call(key_client(keys[row.own]), row, ids)
     assert response.status_code == row.expected, (name, "own", response.content)

@@ -127,6 +127,7 @@ def test_an_agency_may_not_send_referrals(rsud, case):
     response = rsud.post(LIST, {"case": case.pk}, "application/json")
     assert response.status_code == 403
     assert error_of(response)["code"] == "permission_denied"
+    assert not Referral.objects.filter(case=case).exists()
 
 
 def test_an_agency_has_no_outbox(rsud):
@@ -139,6 +140,8 @@ def test_the_sender_may_not_accept_its_own_referral(samarinda, referral):
     response = samarinda.post(f"{detail(referral)}accept/", {}, "application/json")
     assert response.status_code == 403
     assert error_of(response)["code"] == "not_allowed"
+    fresh = Referral.objects.get(pk=referral.pk)
+    assert (fresh.status, fresh.version, fresh.decided_by_id) == (ReferralStatus.PENDING, 1, None)
 
 
 def test_the_receiver_may_not_cancel(rsud, referral):
@@ -176,6 +179,8 @@ def test_a_second_decision_is_409_already_decided(rsud, orgs, referral):
     response = other.post(f"{detail(referral)}decline/", {"reason": "x"}, "application/json")
     assert response.status_code == 409
     assert error_of(response)["code"] == "already_decided"
+    fresh = Referral.objects.get(pk=referral.pk)
+    assert (fresh.status, fresh.decision_reason) == (ReferralStatus.ACCEPTED, "")
 
 
 def test_declining_needs_a_reason_named_in_the_error(rsud, referral):
@@ -200,6 +205,8 @@ def test_completing_reports_the_outcome(rsud, referral):
 def test_completing_a_pending_referral_is_a_409(rsud, referral):
     response = rsud.post(f"{detail(referral)}complete/", {"outcome": "x"}, "application/json")
     assert response.status_code == 409
+    fresh = Referral.objects.get(pk=referral.pk)
+    assert (fresh.status, fresh.outcome, fresh.version) == (ReferralStatus.PENDING, "", 1)
 
 
 def test_the_sender_cancels_a_pending_referral(samarinda, referral):
@@ -261,6 +268,7 @@ def test_referring_another_offices_case_is_404(orgs, samarinda):
         "application/json",
     )
     assert response.status_code == 404
+    assert not Referral.objects.filter(case=foreign).exists()
 
 
 def test_after_a_transfer_the_new_owning_office_cancels_a_pending_service_referral(
@@ -276,8 +284,10 @@ def test_after_a_transfer_the_new_owning_office_cancels_a_pending_service_referr
     refused = samarinda.post(f"{detail(referral)}cancel/", {}, "application/json")
     assert refused.status_code == 403
     assert error_of(refused)["code"] == "not_allowed"
+    assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.PENDING
     refused = samarinda.post(f"{detail(referral)}messages/", {"body": "x"}, "application/json")
     assert refused.status_code == 403
+    assert not referral.messages.exists()
     posted = balikpapan.post(
         f"{detail(referral)}messages/", {"body": "Kami lanjutkan."}, "application/json"
     )

@@ -208,6 +208,7 @@ def test_registering_checks_the_url_and_the_events(orgs):
 def test_another_organization_cannot_deactivate_a_webhook(orgs):
     endpoint, _ = register(orgs["rsud"], "https://simrs.example/hook")
     assert client_for(orgs["ppa"]).delete(f"/api/v1/webhooks/{endpoint.pk}/").status_code == 404
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).is_active
     assert client_for(orgs["rsud"]).delete(f"/api/v1/webhooks/{endpoint.pk}/").status_code == 204
     assert not WebhookEndpoint.objects.get(pk=endpoint.pk).is_active
 
@@ -222,6 +223,7 @@ def test_a_caseworker_session_may_not_register_webhooks(alice):
     )
     assert response.status_code == 403
     assert error_of(response)["code"] == "not_allowed"
+    assert not WebhookEndpoint.objects.exists()
 
 
 def test_without_a_worker_a_failed_delivery_waits_for_the_sweep(

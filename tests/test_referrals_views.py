@@ -558,6 +558,11 @@ def test_an_agency_manages_only_its_own_offers(client, agnes, offers):
         ).status_code
         == 404
     )
+    fresh = ServiceOffer.objects.get(pk=shelter.pk)
+    assert (fresh.capacity_free, fresh.capacity_updated_at) == (
+        shelter.capacity_free,
+        shelter.capacity_updated_at,
+    )
 
 
 def test_staff_update_their_capacity_in_place(client, sari, offers):
