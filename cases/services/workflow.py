@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,76 +132,134 @@ def case_transition(
     closed → open (reopen, with a reason).
     """
     current = Case.objects.select_for_update(of=("self",)).select_related(*_CASE_FK).get(pk=case.pk)
-    _require_case_writer(actor, current)
-    if expected_version is not None and current.version != expected_version:
-        raise _version_conflict(current, {"status": to_status})
-    move = find_move(current, to_status)
-    if move is None:
-        raise TransitionNotAllowed(
-            _("Status tidak dapat diubah dari “%(from)s” ke “%(to)s”.")
-            % {
-                "from": CaseStatus(current.status).label,
-                "to": dict(CaseStatus.choices).get(to_status, to_status),
-            }
-        )
-    if move.supervisor_only and not is_office_supervisor_of(actor, current.owner_org):
-        raise NotAllowed(_("Hanya supervisor kantor pemilik kasus yang dapat memutuskan ini."))
     reason = (reason or "").strip()
-    if move.needs_reason and not reason:
-        raise ValidationError({"reason": _("Alasan wajib diisi.")})
-    if move.needs_closure_reason and closure_reason not in ClosureReason.values:
-        raise ValidationError({"closure_reason": _("Pilih alasan penutupan.")})
+    move = _checked_move(
+        actor=actor,
+        case=current,
+        to_status=to_status,
+        expected_version=expected_version,
+        reason=reason,
+        closure_reason=closure_reason,
+    )
     if not _claim_version(Case, current.pk, current.version):
         raise _version_conflict(Case.objects.get(pk=current.pk), {"status": to_status})
     current.version += 1
-
     now = timezone.now()
-    old = current.status
-    data: dict[str, Any] = {"from": old, "to": to_status, "move": move.name}
-    text = f"{CaseStatus(old).label} → {CaseStatus(to_status).label}"
-    if move.name == "request_closure":
-        current.status_before_closure = old
-        current.closure_reason = closure_reason
-        current.closure_note = reason
-        current.closure_requested_by = actor
-        current.closure_requested_at = now
-        data["closure_reason"] = closure_reason
-        text += f" ({ClosureReason(closure_reason).label})" + (f": {reason}" if reason else "")
-    elif move.name == "approve_closure":
-        current.closed_at = now
-        text = _("Penutupan disetujui (%(reason)s)") % {
-            "reason": ClosureReason(current.closure_reason).label if current.closure_reason else "-"
-        }
-        data["approved"] = True
-    elif move.name == "reject_closure":
-        current.status_before_closure = ""
-        current.closure_reason = ""
-        current.closure_note = ""
-        current.closure_requested_by = None
-        current.closure_requested_at = None
-        text = _("Penutupan ditolak, kembali ke “%(status)s”: %(reason)s") % {
-            "status": CaseStatus(to_status).label,
-            "reason": reason,
-        }
-        data["rejected"] = True
-    elif move.name == "reopen":
-        current.closed_at = None
-        current.closure_reason = ""
-        current.closure_note = ""
-        current.status_before_closure = ""
-        current.closure_requested_by = None
-        current.closure_requested_at = None
-        current.reopened_count += 1
-        data["reopen"] = True
-        text = _("Kasus dibuka kembali: %(reason)s") % {"reason": reason}
-    elif reason:
-        text += f": {reason}"
+    step = _Step(
+        actor=actor, to_status=to_status, reason=reason, closure_reason=closure_reason, now=now
+    )
+    data: dict[str, Any] = {"from": current.status, "to": to_status, "move": move.name}
+    text = _APPLY.get(move.name, _apply_plain)(current, step, data)
     current.status = to_status
     current.full_clean()
     current.save()
     case_add_event(case=current, kind=EventKind.STATUS, text=text, actor=actor, data=data, at=now)
     data_changed("case", current.pk)
     return current
+
+
+def _checked_move(
+    *,
+    actor: User,
+    case: Case,
+    to_status: str,
+    expected_version: int | None,
+    reason: str,
+    closure_reason: str,
+) -> Move:
+    """The move to `to_status` if this actor may make it now with this input."""
+    _require_case_writer(actor, case)
+    if expected_version is not None and case.version != expected_version:
+        raise _version_conflict(case, {"status": to_status})
+    move = find_move(case, to_status)
+    if move is None:
+        raise TransitionNotAllowed(
+            _("Status tidak dapat diubah dari “%(from)s” ke “%(to)s”.")
+            % {
+                "from": CaseStatus(case.status).label,
+                "to": dict(CaseStatus.choices).get(to_status, to_status),
+            }
+        )
+    if move.supervisor_only and not is_office_supervisor_of(actor, case.owner_org):
+        raise NotAllowed(_("Hanya supervisor kantor pemilik kasus yang dapat memutuskan ini."))
+    if move.needs_reason and not reason:
+        raise ValidationError({"reason": _("Alasan wajib diisi.")})
+    if move.needs_closure_reason and closure_reason not in ClosureReason.values:
+        raise ValidationError({"closure_reason": _("Pilih alasan penutupan.")})
+    return move
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The input of one move, as the appliers below read it."""
+
+    actor: User
+    to_status: str
+    reason: str
+    closure_reason: str
+    now: dt.datetime
+
+
+def _status_text(case: Case, step: _Step) -> str:
+    return f"{CaseStatus(case.status).label} → {CaseStatus(step.to_status).label}"
+
+
+def _apply_plain(case: Case, step: _Step, data: dict[str, Any]) -> str:
+    text = _status_text(case, step)
+    return f"{text}: {step.reason}" if step.reason else text
+
+
+def _apply_request_closure(case: Case, step: _Step, data: dict[str, Any]) -> str:
+    text = _status_text(case, step)
+    case.status_before_closure = case.status
+    case.closure_reason = step.closure_reason
+    case.closure_note = step.reason
+    case.closure_requested_by = step.actor
+    case.closure_requested_at = step.now
+    data["closure_reason"] = step.closure_reason
+    label = ClosureReason(step.closure_reason).label
+    return text + f" ({label})" + (f": {step.reason}" if step.reason else "")
+
+
+def _apply_approve_closure(case: Case, step: _Step, data: dict[str, Any]) -> str:
+    case.closed_at = step.now
+    data["approved"] = True
+    return _("Penutupan disetujui (%(reason)s)") % {
+        "reason": ClosureReason(case.closure_reason).label if case.closure_reason else "-"
+    }
+
+
+def _clear_closure_request(case: Case) -> None:
+    case.status_before_closure = ""
+    case.closure_reason = ""
+    case.closure_note = ""
+    case.closure_requested_by = None
+    case.closure_requested_at = None
+
+
+def _apply_reject_closure(case: Case, step: _Step, data: dict[str, Any]) -> str:
+    _clear_closure_request(case)
+    data["rejected"] = True
+    return _("Penutupan ditolak, kembali ke “%(status)s”: %(reason)s") % {
+        "status": CaseStatus(step.to_status).label,
+        "reason": step.reason,
+    }
+
+
+def _apply_reopen(case: Case, step: _Step, data: dict[str, Any]) -> str:
+    case.closed_at = None
+    _clear_closure_request(case)
+    case.reopened_count += 1
+    data["reopen"] = True
+    return _("Kasus dibuka kembali: %(reason)s") % {"reason": step.reason}
+
+
+_APPLY = {
+    "request_closure": _apply_request_closure,
+    "approve_closure": _apply_approve_closure,
+    "reject_closure": _apply_reject_closure,
+    "reopen": _apply_reopen,
+}
 
 
 def case_reopen(
