@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -63,74 +65,17 @@ def referral_create(
     offer: ServiceOffer | None = None,
 ) -> Referral:
     """Send a case to another organization (transfer) or ask it for a service."""
-    # Lock the case so two transfers of it cannot be sent at the same moment.
-    locked = (
-        Case.objects.writable_by(actor)
-        .select_for_update(of=("self",))
-        .select_related("owner_org__region")
-        .filter(pk=case.pk)
-        .first()
-    )
-    if locked is None:
-        raise NotAllowed(_("Anda tidak berwenang merujuk kasus ini."))
-    case = locked
+    case = _locked_case(actor, case)
     from_org = case.owner_org
-
     errors: dict[str, list[str]] = {}
-    if case.status not in ACTIVE_STATUSES:
-        errors.setdefault("case", []).append(_("Hanya kasus yang masih aktif yang dapat dirujuk."))
-    if legal_basis not in LegalBasis.values:
-        errors.setdefault("legal_basis", []).append(
-            _(
-                "Dasar berbagi data pribadi (UU PDP) wajib dipilih; "
-                "tanpa itu rujukan tidak dapat dikirim."
-            )
-        )
-    if urgency not in Urgency.values:
-        errors.setdefault("urgency", []).append(_("Pilih tingkat urgensi."))
-    if kind not in ReferralKind.values:
-        errors.setdefault("kind", []).append(_("Pilih jenis rujukan."))
-
+    _check_basics(errors, case=case, kind=kind, urgency=urgency, legal_basis=legal_basis)
     if offer is not None:
-        if kind != ReferralKind.SERVICE:
-            errors.setdefault("offer", []).append(
-                _("Layanan di direktori hanya untuk rujukan layanan.")
-            )
-        elif not offer.is_active:
-            errors.setdefault("offer", []).append(_("Layanan ini sudah tidak aktif."))
-        if to_org is None:
-            to_org = offer.organization
-        elif offer.organization_id != to_org.pk:
-            errors.setdefault("offer", []).append(
-                _("Layanan yang dipilih bukan milik organisasi tujuan.")
-            )
-        if service_type is None:
-            service_type = offer.service_type
-        elif offer.service_type_id != service_type.pk:
-            errors.setdefault("offer", []).append(
-                _("Jenis layanan tidak sesuai dengan layanan di direktori.")
-            )
-
-    if to_org is None:
-        errors.setdefault("to_org", []).append(_("Pilih organisasi tujuan."))
-    else:
-        to_org_errors = _to_org_errors(kind=kind, to_org=to_org, from_org=from_org)
-        if to_org_errors:
-            errors.setdefault("to_org", []).extend(to_org_errors)
-
-    if kind == ReferralKind.SERVICE and service_type is None:
-        errors.setdefault("service_type", []).append(
-            _("Pilih layanan yang diminta untuk rujukan layanan.")
+        to_org, service_type = _check_offer(
+            errors, offer=offer, kind=kind, to_org=to_org, service_type=service_type
         )
-    if (
-        kind == ReferralKind.TRANSFER
-        and Referral.objects.filter(
-            case=case, kind=ReferralKind.TRANSFER, status=ReferralStatus.PENDING
-        ).exists()
-    ):
-        errors.setdefault("kind", []).append(
-            _("Kasus ini sudah punya permintaan pemindahan yang menunggu keputusan.")
-        )
+    _check_addressee(
+        errors, case=case, kind=kind, to_org=to_org, from_org=from_org, service_type=service_type
+    )
     if errors:
         raise ValidationError(errors)
     assert to_org is not None  # noqa: S101  (checked above; for the type checker)
@@ -158,26 +103,127 @@ def referral_create(
     )
     referral.full_clean()
     referral.save()
+    _announce(referral, actor=actor, at=now)
+    return referral
+
+
+def _locked_case(actor: User, case: Case) -> Case:
+    """The case under a lock, so two transfers of it cannot be sent at the same moment."""
+    locked = (
+        Case.objects.writable_by(actor)
+        .select_for_update(of=("self",))
+        .select_related("owner_org__region")
+        .filter(pk=case.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotAllowed(_("Anda tidak berwenang merujuk kasus ini."))
+    return locked
+
+
+def _check_basics(
+    errors: dict[str, list[str]], *, case: Case, kind: str, urgency: str, legal_basis: str
+) -> None:
+    if case.status not in ACTIVE_STATUSES:
+        errors.setdefault("case", []).append(_("Hanya kasus yang masih aktif yang dapat dirujuk."))
+    if legal_basis not in LegalBasis.values:
+        errors.setdefault("legal_basis", []).append(
+            _(
+                "Dasar berbagi data pribadi (UU PDP) wajib dipilih; "
+                "tanpa itu rujukan tidak dapat dikirim."
+            )
+        )
+    if urgency not in Urgency.values:
+        errors.setdefault("urgency", []).append(_("Pilih tingkat urgensi."))
+    if kind not in ReferralKind.values:
+        errors.setdefault("kind", []).append(_("Pilih jenis rujukan."))
+
+
+def _check_offer(
+    errors: dict[str, list[str]],
+    *,
+    offer: ServiceOffer,
+    kind: str,
+    to_org: Organization | None,
+    service_type: ServiceType | None,
+) -> tuple[Organization, ServiceType]:
+    """A directory offer fills in the addressee and the service, and must agree with them."""
+    if kind != ReferralKind.SERVICE:
+        errors.setdefault("offer", []).append(
+            _("Layanan di direktori hanya untuk rujukan layanan.")
+        )
+    elif not offer.is_active:
+        errors.setdefault("offer", []).append(_("Layanan ini sudah tidak aktif."))
+    if to_org is None:
+        to_org = offer.organization
+    elif offer.organization_id != to_org.pk:
+        errors.setdefault("offer", []).append(
+            _("Layanan yang dipilih bukan milik organisasi tujuan.")
+        )
+    if service_type is None:
+        service_type = offer.service_type
+    elif offer.service_type_id != service_type.pk:
+        errors.setdefault("offer", []).append(
+            _("Jenis layanan tidak sesuai dengan layanan di direktori.")
+        )
+    return to_org, service_type
+
+
+def _check_addressee(
+    errors: dict[str, list[str]],
+    *,
+    case: Case,
+    kind: str,
+    to_org: Organization | None,
+    from_org: Organization,
+    service_type: ServiceType | None,
+) -> None:
+    if to_org is None:
+        errors.setdefault("to_org", []).append(_("Pilih organisasi tujuan."))
+    else:
+        to_org_errors = _to_org_errors(kind=kind, to_org=to_org, from_org=from_org)
+        if to_org_errors:
+            errors.setdefault("to_org", []).extend(to_org_errors)
+    if kind == ReferralKind.SERVICE and service_type is None:
+        errors.setdefault("service_type", []).append(
+            _("Pilih layanan yang diminta untuk rujukan layanan.")
+        )
+    if (
+        kind == ReferralKind.TRANSFER
+        and Referral.objects.filter(
+            case=case, kind=ReferralKind.TRANSFER, status=ReferralStatus.PENDING
+        ).exists()
+    ):
+        errors.setdefault("kind", []).append(
+            _("Kasus ini sudah punya permintaan pemindahan yang menunggu keputusan.")
+        )
+
+
+def _announce(referral: Referral, *, actor: User, at: dt.datetime) -> None:
+    """On the case's timeline, to the receiver, and to the hooks."""
     case_add_event(
-        case=case,
+        case=referral.case,
         kind=EventKind.REFERRAL,
         text=_("%(kind)s %(number)s dikirim ke %(org)s.")
-        % {"kind": referral.get_kind_display(), "number": referral.number, "org": to_org.name},
+        % {
+            "kind": referral.get_kind_display(),
+            "number": referral.number,
+            "org": referral.to_org.name,
+        },
         actor=actor,
         data={"referral_id": referral.pk, "status": referral.status},
-        at=now,
+        at=at,
     )
     _notify(
         referral=referral,
         kind=NotificationKind.NEW_REFERRAL,
         text=_("Rujukan baru %(number)s dari %(org)s.")
-        % {"number": referral.number, "org": from_org.name},
-        organization_ids=[to_org.pk],
+        % {"number": referral.number, "org": referral.from_org.name},
+        organization_ids=[referral.to_org_id],
         exclude=actor,
-        at=now,
+        at=at,
     )
     _written(referral, "new_referral")
-    return referral
 
 
 def _to_org_errors(*, kind: str, to_org: Organization, from_org: Organization) -> list[str]:
