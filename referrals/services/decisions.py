@@ -66,31 +66,8 @@ def referral_accept(
 ) -> Referral:
     """Accept: a transfer moves the case; a service appears among the case's services."""
     now = timezone.now()
-    assignee = None
     _check_may(actor, referral, Action.ACCEPT)
-    # Locked: a status move by the sending office (e.g. a closure request) running
-    # now is waited for, so the check below sees its result. FOR NO KEY UPDATE, not
-    # FOR UPDATE: a concurrent decline inserts a timeline row referencing the case
-    # (a KEY SHARE lock); FOR UPDATE would block it while we wait for its referral
-    # row, a deadlock. NO KEY UPDATE still serializes against other case updates.
-    case = (
-        Case.objects.select_for_update(of=("self",), no_key=True)
-        .only("status", "owner_org_id")
-        .get(pk=referral.case_id)
-    )
-    if referral.kind == ReferralKind.TRANSFER:
-        if case.owner_org_id != referral.from_org_id or case.status not in ACTIVE_STATUSES:
-            raise TransitionNotAllowed(
-                _(
-                    "Kasus ini sudah tidak aktif atau tidak lagi dimiliki kantor pengirim; "
-                    "pemindahan tidak dapat diterima."
-                )
-            )
-        assignee = _eligible_assignee(referral=referral, assigned_to=assigned_to, actor=actor)
-    elif case.status == CaseStatus.CLOSED:
-        raise TransitionNotAllowed(
-            _("Kasus ini sudah ditutup oleh kantor pengirim; layanan tidak dapat diterima.")
-        )
+    assignee = _check_case_for_acceptance(referral, actor=actor, assigned_to=assigned_to)
     takes_place = (
         referral.kind == ReferralKind.SERVICE
         and referral.offer_id is not None
@@ -109,7 +86,6 @@ def referral_accept(
     if takes_place:
         assert referral.offer_id is not None  # takes_place checked the offer
         _take_place(referral.offer_id, now=now)
-
     if referral.kind == ReferralKind.TRANSFER:
         case_transfer_ownership(
             case=referral.case,
@@ -119,23 +95,58 @@ def referral_accept(
             note=referral.number,
         )
     else:
-        if referral.service_type is None:  # referral_create requires it; generated data may not
-            raise ValidationError(
-                {"service_type": _("Rujukan layanan ini tidak menyebut layanan yang diminta.")}
-            )
-        service = service_delivery_create(
-            case=referral.case,
-            service_type=referral.service_type,
-            actor=actor,
-            provider_org=referral.to_org,
-            status=ServiceStatus.ONGOING,
-            start_date=timezone.localdate(now),
-        )
-        Referral.objects.filter(pk=referral.pk).update(service_delivery=service)
-        referral.service_delivery = service
-        data_changed("service", service.pk)
+        _start_service(referral, actor=actor, at=now)
     _decision_recorded(referral, actor=actor, at=now)
     return referral
+
+
+def _check_case_for_acceptance(
+    referral: Referral, *, actor: User, assigned_to: User | None
+) -> User | None:
+    """Lock the case and check it may still be accepted; the transfer's assignee."""
+    # Locked: a status move by the sending office (e.g. a closure request) running
+    # now is waited for, so the check below sees its result. FOR NO KEY UPDATE, not
+    # FOR UPDATE: a concurrent decline inserts a timeline row referencing the case
+    # (a KEY SHARE lock); FOR UPDATE would block it while we wait for its referral
+    # row, a deadlock. NO KEY UPDATE still serializes against other case updates.
+    case = (
+        Case.objects.select_for_update(of=("self",), no_key=True)
+        .only("status", "owner_org_id")
+        .get(pk=referral.case_id)
+    )
+    if referral.kind == ReferralKind.TRANSFER:
+        if case.owner_org_id != referral.from_org_id or case.status not in ACTIVE_STATUSES:
+            raise TransitionNotAllowed(
+                _(
+                    "Kasus ini sudah tidak aktif atau tidak lagi dimiliki kantor pengirim; "
+                    "pemindahan tidak dapat diterima."
+                )
+            )
+        return _eligible_assignee(referral=referral, assigned_to=assigned_to, actor=actor)
+    if case.status == CaseStatus.CLOSED:
+        raise TransitionNotAllowed(
+            _("Kasus ini sudah ditutup oleh kantor pengirim; layanan tidak dapat diterima.")
+        )
+    return None
+
+
+def _start_service(referral: Referral, *, actor: User, at: dt.datetime) -> None:
+    """An accepted service referral appears among the case's services (ongoing)."""
+    if referral.service_type is None:  # referral_create requires it; generated data may not
+        raise ValidationError(
+            {"service_type": _("Rujukan layanan ini tidak menyebut layanan yang diminta.")}
+        )
+    service = service_delivery_create(
+        case=referral.case,
+        service_type=referral.service_type,
+        actor=actor,
+        provider_org=referral.to_org,
+        status=ServiceStatus.ONGOING,
+        start_date=timezone.localdate(at),
+    )
+    Referral.objects.filter(pk=referral.pk).update(service_delivery=service)
+    referral.service_delivery = service
+    data_changed("service", service.pk)
 
 
 @transaction.atomic
