@@ -78,9 +78,13 @@ class _Kick:
 
 
 def _current_kick() -> _Kick | None:
+    # The kick registered at this savepoint level (a nested atomic block gets its
+    # own: Django drops it with the savepoint, and a test's capture of on_commit
+    # callbacks around a service call sees it).
+    level = set(connection.savepoint_ids)
     for entry in connection.run_on_commit:
         func = entry[1]
-        if isinstance(func, _Kick) and not func.fired:
+        if isinstance(func, _Kick) and not func.fired and set(entry[0]) == level:
             return func
     return None
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -16,8 +16,8 @@ from accounts.policy import (
     REFERRAL_RECEIVER_ROLES,
     referral_sending_office,
 )
+from outbox.services import outbox_write
 from pmks.hooks import data_changed, referral_event
-from referrals.emails import send_referral_email
 from referrals.models import (
     Notification,
     Referral,
@@ -58,7 +58,8 @@ def _notify(
     exclude: User | None = None,
     at: dt.datetime | None = None,
 ) -> int:
-    """In-app notification for the organizations' users now, e-mail after commit."""
+    """In-app notification for the organizations' users now (same transaction),
+    e-mail through the outbox after commit."""
     recipients = _org_recipients(organization_ids, exclude=exclude)
     now = at or timezone.now()
     Notification.objects.bulk_create(
@@ -67,11 +68,20 @@ def _notify(
     )
     user_ids = [user.pk for user in recipients if user.email]
     if user_ids and _emails_enabled.get():
-        transaction.on_commit(
-            lambda: send_referral_email.delay(
-                referral_id=referral.pk, kind=kind, text=text, user_ids=user_ids
+        # An outbox row in this transaction: sent after the commit, retried while
+        # the mail server is down (referrals.emails.handle_referral_email).
+        with transaction.atomic(durable=False) if not connection.in_atomic_block else nullcontext():
+            outbox_write(
+                kind="email",
+                shard="email",
+                payload={
+                    "referral_id": referral.pk,
+                    "kind": kind,
+                    "text": text,
+                    "user_ids": user_ids,
+                },
+                organization=organization_ids[0] if len(set(organization_ids)) == 1 else None,
             )
-        )
     return len(recipients)
 
 
