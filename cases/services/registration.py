@@ -18,7 +18,7 @@ from cases.models import (
     Case,
     LegalBasis,
 )
-from cases.nik import nik_mismatches, normalize_number, parse_nik, validate_no_kk
+from cases.nik import NikInfo, nik_mismatches, normalize_number, parse_nik, validate_no_kk
 from cases.selectors import (
     beneficiary_find_matches,
     describe_matches,
@@ -93,6 +93,21 @@ def _nik_duplicate(actor: User, existing: Beneficiary) -> DuplicateFound:
     )
 
 
+_TEXT_FIELDS = (
+    "nik_absent_reason",
+    "full_name",
+    "sex",
+    "birth_place",
+    "address",
+    "phone",
+    "disability_note",
+    "legal_basis",
+    "consent_note",
+)
+
+_Errors = dict[str, list[Any]]
+
+
 def _clean_beneficiary(
     actor: User, data: dict[str, Any], *, instance: Beneficiary | None = None
 ) -> _Cleaned:
@@ -101,23 +116,39 @@ def _clean_beneficiary(
     An existing NIK raises DuplicateFound before anything else: the caseworker
     must learn first that the person is already registered.
     """
-    errors: dict[str, list[Any]] = {}
+    errors: _Errors = {}
     values = {name: data.get(name) for name in BENEFICIARY_FIELDS if name in data}
-    for text_field in (
-        "nik_absent_reason",
-        "full_name",
-        "sex",
-        "birth_place",
-        "address",
-        "phone",
-        "disability_note",
-        "legal_basis",
-        "consent_note",
-    ):
+    for text_field in _TEXT_FIELDS:
         values[text_field] = " ".join(str(values.get(text_field) or "").split())
     values["birth_date_estimated"] = bool(values.get("birth_date_estimated"))
     values["has_disability"] = bool(values.get("has_disability"))
+    info = _check_nik(actor, data, values, errors, instance=instance)
+    if info is not None:
+        _fill_from_nik(info, data, values, errors)
+    _check_no_kk(data, values, errors)
+    _check_person(values, errors)
+    regency = district = None
+    try:
+        region, regency, district = _resolve_region(data.get("region"))
+        values["region"] = region
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    assert regency is not None
+    return _Cleaned(values=values, regency=regency, district=district)
 
+
+def _check_nik(
+    actor: User,
+    data: dict[str, Any],
+    values: dict[str, Any],
+    errors: _Errors,
+    *,
+    instance: Beneficiary | None,
+) -> NikInfo | None:
+    """The NIK's structure and uniqueness (an existing NIK raises DuplicateFound), or
+    the reason there is none."""
     nik = normalize_number(data.get("nik"))
     info = None
     if nik:
@@ -140,19 +171,26 @@ def _clean_beneficiary(
             errors["nik_absent_reason"] = [
                 _("Tanpa NIK, pilih alasannya (misalnya belum tercatat di Dukcapil).")
             ]
+    return info
 
-    if info is not None:
-        if not values.get("sex"):
-            values["sex"] = info.sex
-        if not values.get("birth_date"):
-            values["birth_date"] = info.birth_date
-            values["birth_date_estimated"] = False
-        if not data.get("nik_mismatch_confirmed"):
-            for field, message in nik_mismatches(
-                info, sex=values["sex"], birth_date=values["birth_date"]
-            ).items():
-                errors.setdefault(field, []).append(ValidationError(message, code="nik_mismatch"))
 
+def _fill_from_nik(
+    info: NikInfo, data: dict[str, Any], values: dict[str, Any], errors: _Errors
+) -> None:
+    """Sex and birth date from the NIK when not typed; a mismatch with what was typed."""
+    if not values.get("sex"):
+        values["sex"] = info.sex
+    if not values.get("birth_date"):
+        values["birth_date"] = info.birth_date
+        values["birth_date_estimated"] = False
+    if not data.get("nik_mismatch_confirmed"):
+        for field, message in nik_mismatches(
+            info, sex=values["sex"], birth_date=values["birth_date"]
+        ).items():
+            errors.setdefault(field, []).append(ValidationError(message, code="nik_mismatch"))
+
+
+def _check_no_kk(data: dict[str, Any], values: dict[str, Any], errors: _Errors) -> None:
     no_kk = normalize_number(data.get("no_kk"))
     if no_kk:
         try:
@@ -161,6 +199,9 @@ def _clean_beneficiary(
             errors["no_kk"] = exc.messages
     values["no_kk"] = no_kk
 
+
+def _check_person(values: dict[str, Any], errors: _Errors) -> None:
+    """Name, sex, birth date and the legal basis for processing personal data."""
     if not values["full_name"]:
         errors["full_name"] = [_("Nama lengkap wajib diisi.")]
     if not values.get("sex"):
@@ -178,17 +219,6 @@ def _clean_beneficiary(
         ]
     if values["has_disability"] is False:
         values["disability_note"] = ""
-
-    regency = district = None
-    try:
-        region, regency, district = _resolve_region(data.get("region"))
-        values["region"] = region
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    assert regency is not None
-    return _Cleaned(values=values, regency=regency, district=district)
 
 
 @transaction.atomic
