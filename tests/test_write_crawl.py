@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib import messages as django_messages
@@ -156,9 +156,8 @@ def acts(actor: Actor | None) -> bool:
 def writes_for(actor: Actor | None, owner: str) -> bool:
     """May change what the office `owner` owns: its caseworkers; the supervisors of an
     office in the same kabupaten/kota. The province reads only; agencies own nothing."""
-    if not acts(actor) or ORGS[actor.org].kind not in ("office", "uptd"):
+    if actor is None or not acts(actor) or ORGS[actor.org].kind not in ("office", "uptd"):
         return False
-    assert actor is not None
     if actor.role == "caseworker":
         return actor.org == owner
     if actor.role == "supervisor":
@@ -414,7 +413,7 @@ def world(
     built_by = {"S": "samarinda", "S2": "samarinda", "B": "balikpapan", "U": "uptd"}
     built_by.update(T="samarinda", X="bontang")  # T is transferred to Balikpapan below
     cases = {
-        name: CaseFactory(owner_org=organizations[owner], summary=BEFORE_TRANSFER)
+        name: CaseFactory.create(owner_org=organizations[owner], summary=BEFORE_TRANSFER)
         for name, owner in built_by.items()
     }
     send_as = {"samarinda": alice, "balikpapan": bob, "uptd": users["ulfa"]}
@@ -447,17 +446,22 @@ def world(
         data={"summary": AFTER_TRANSFER},
     )
     people = {name: Case.objects.get(pk=case.pk).beneficiary for name, case in cases.items()}
-    people["L"] = BeneficiaryFactory(registered_by_org=orgs["samarinda"], registered_by=alice)
+    people["L"] = BeneficiaryFactory.create(
+        registered_by_org=orgs["samarinda"], registered_by=alice
+    )
     services = {
         name: ServiceDelivery.objects.create(case=case, service_type=shelter)
         for name, case in cases.items()
     }
     offers = {
-        name: ServiceOfferFactory(
-            organization=organizations[name],
-            service_type=shelter,
-            capacity_total=10,
-            capacity_free=5,
+        name: cast(
+            ServiceOffer,
+            ServiceOfferFactory(
+                organization=organizations[name],
+                service_type=shelter,
+                capacity_total=10,
+                capacity_free=5,
+            ),
         )
         for name in OFFERS
     }
@@ -580,6 +584,20 @@ class Target:
     if_match: bool = False
 
 
+def about(check: Callable[[Actor | None, str], bool], name: str) -> Callable[[Actor | None], bool]:
+    """The oracle's rule `check` for the object `name`."""
+
+    def rule(actor: Actor | None) -> bool:
+        return check(actor, name)
+
+    return rule
+
+
+def fixed(data: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    """A payload made once (a fresh copy per attempt)."""
+    return lambda: dict(data)
+
+
 def _call(world: World, persona: str, target: Target) -> Any:
     client = client_for(world, persona)
     token = world.tokens[persona]
@@ -657,7 +675,7 @@ def _case_targets(world: World) -> dict[str, list[Target]]:
 
     for name, case in world.cases.items():
         service = world.services[name]
-        change = lambda actor, name=name: changes_case(actor, name)  # noqa: E731
+        change = about(changes_case, name)
         add(
             "case_edit",
             name,
@@ -665,12 +683,14 @@ def _case_targets(world: World) -> dict[str, list[Target]]:
                 f"/kasus/{name}/ubah/",
                 "post",
                 f"/kasus/{case.pk}/ubah/",
-                lambda case=case: {
-                    "primary_category": case.primary_category_id,
-                    "priority": "high",
-                    "summary": "Diubah oleh crawl",
-                    "version": case.version,
-                },
+                fixed(
+                    {
+                        "primary_category": case.primary_category_id,
+                        "priority": "high",
+                        "summary": "Diubah oleh crawl",
+                        "version": case.version,
+                    }
+                ),
                 change,
                 "Case",
             ),
@@ -733,7 +753,7 @@ def _case_targets(world: World) -> dict[str, list[Target]]:
                 f"/kasus/{name}/layanan/{name}/",
                 "post",
                 f"/kasus/{case.pk}/layanan/{service.pk}/",
-                lambda service=service: {"status": "ongoing", "version": service.version},
+                fixed({"status": "ongoing", "version": service.version}),
                 change,
                 "ServiceDelivery",
             ),
@@ -760,11 +780,13 @@ def _case_targets(world: World) -> dict[str, list[Target]]:
                 f"/kasus/tugaskan/ {name}",
                 "post",
                 "/kasus/tugaskan/",
-                lambda case=case, name=name: {
-                    "cases": [case.pk],
-                    "assignee": world.assignees[name].pk,
-                },
-                lambda actor, name=name: assigns(actor, name),
+                fixed(
+                    {
+                        "cases": [case.pk],
+                        "assignee": world.assignees[name].pk,
+                    }
+                ),
+                about(assigns, name),
                 "Case",
             ),
         )
@@ -799,16 +821,18 @@ def _person_targets(world: World) -> dict[str, list[Target]]:
                 f"/kasus/penerima/{name}/ubah/",
                 "post",
                 f"/kasus/penerima/{person.pk}/ubah/",
-                lambda person=person: {
-                    "full_name": "Nama Diubah Crawl",
-                    "sex": "F",
-                    "nik_absent_reason": "not_registered",
-                    "regency": person.regency_id,
-                    "legal_basis": "consent",
-                    "consent_note": "Ybs., lisan, 3 Mei",
-                    "version": person.version,
-                },
-                lambda actor, name=name: changes_person(actor, name),
+                fixed(
+                    {
+                        "full_name": "Nama Diubah Crawl",
+                        "sex": "F",
+                        "nik_absent_reason": "not_registered",
+                        "regency": person.regency_id,
+                        "legal_basis": "consent",
+                        "consent_note": "Ybs., lisan, 3 Mei",
+                        "version": person.version,
+                    }
+                ),
+                about(changes_person, name),
                 "Beneficiary",
             )
         )
@@ -822,7 +846,7 @@ def _person_targets(world: World) -> dict[str, list[Target]]:
                     "priority": "normal",
                     "summary": "Kasus baru crawl",
                 },
-                lambda actor, name=name: opens_case_for(actor, name),
+                about(opens_case_for, name),
                 "Case",
             )
         )
@@ -865,8 +889,8 @@ def _referral_targets(world: World, *, api: bool) -> dict[str, list[Target]]:
                 f"/api/v1/referrals/{referral.pk}/{endpoint}/"
                 if api
                 else f"/rujukan/{referral.pk}/{html}/",
-                lambda payload=payload: dict(payload),
-                lambda actor, name=name, rule=rule: rule(actor, name),
+                fixed(payload),
+                about(rule, name),
                 "Referral",
                 api=api,
             )
@@ -880,7 +904,7 @@ def _referral_targets(world: World, *, api: bool) -> dict[str, list[Target]]:
             if api
             else f"/rujukan/{referral.pk}/pesan/",
             lambda: {"body": "Halo dari crawl"},
-            lambda actor, name=name: may_message(actor, name),
+            about(may_message, name),
             "ReferralMessage",
             api=api,
         )
@@ -899,7 +923,7 @@ def _integration_targets(world: World) -> dict[str, list[Target]]:
                 "post",
                 f"/rujukan/direktori/{offer.pk}/kapasitas/",
                 lambda: {"capacity_free": 3, "capacity_total": 10},
-                lambda actor, name=name: updates_offer(actor, name),
+                about(updates_offer, name),
                 "ServiceOffer",
             )
             for name, offer in world.offers.items()
@@ -920,7 +944,7 @@ def _integration_targets(world: World) -> dict[str, list[Target]]:
                 "post",
                 f"/api/v1/integrasi/kunci/{key.prefix}/cabut/",
                 lambda: {},
-                lambda actor, name=name: manages_keys(actor, name),
+                about(manages_keys, name),
                 "OrganizationAPIKey",
             )
             for name, key in world.victim_keys.items()
@@ -941,7 +965,7 @@ def _integration_targets(world: World) -> dict[str, list[Target]]:
                 "post",
                 f"/api/v1/integrasi/webhook/{endpoint.pk}/nonaktif/",
                 lambda: {},
-                lambda actor, name=name: manages_keys(actor, name),
+                about(manages_keys, name),
                 "WebhookEndpoint",
             )
             for name, endpoint in world.webhooks.items()
@@ -1003,7 +1027,7 @@ def api_targets(world: World, family: str) -> list[Target]:
                 "patch",
                 f"/api/v1/cases/{case.pk}/",
                 lambda: {"priority": "urgent"},
-                lambda actor, name=name: changes_case(actor, name),
+                about(changes_case, name),
                 "Case",
                 api=True,
                 if_match=True,
@@ -1017,7 +1041,7 @@ def api_targets(world: World, family: str) -> list[Target]:
                 "post",
                 f"/api/v1/cases/{case.pk}/transition/",
                 lambda: {"to_status": "assessment"},
-                lambda actor, name=name: changes_case(actor, name),
+                about(changes_case, name),
                 "Case",
                 api=True,
             )
@@ -1030,7 +1054,7 @@ def api_targets(world: World, family: str) -> list[Target]:
                 "post",
                 f"/api/v1/cases/{case.pk}/services/",
                 lambda: {"service_type": "shelter"},
-                lambda actor, name=name: changes_case(actor, name),
+                about(changes_case, name),
                 "ServiceDelivery",
                 api=True,
             )
@@ -1043,7 +1067,7 @@ def api_targets(world: World, family: str) -> list[Target]:
                 "patch",
                 f"/api/v1/cases/{case.pk}/services/{world.services[name].pk}/",
                 lambda: {"status": "ongoing"},
-                lambda actor, name=name: changes_case(actor, name),
+                about(changes_case, name),
                 "ServiceDelivery",
                 api=True,
                 if_match=True,
@@ -1056,16 +1080,18 @@ def api_targets(world: World, family: str) -> list[Target]:
                 f"POST /referrals/ case {name}",
                 "post",
                 "/api/v1/referrals/",
-                lambda case=case: {
-                    "case": case.pk,
-                    "kind": "service",
-                    "to_org": "rsud-aws",
-                    "service_type": "health",
-                    "reason": "Perlu pemeriksaan",
-                    "shared_summary": "Ringkasan",
-                    "legal_basis": "consent",
-                },
-                lambda actor, name=name: changes_case(actor, name),
+                fixed(
+                    {
+                        "case": case.pk,
+                        "kind": "service",
+                        "to_org": "rsud-aws",
+                        "service_type": "health",
+                        "reason": "Perlu pemeriksaan",
+                        "shared_summary": "Ringkasan",
+                        "legal_basis": "consent",
+                    }
+                ),
+                about(changes_case, name),
                 "Referral",
                 api=True,
             )
@@ -1077,8 +1103,8 @@ def api_targets(world: World, family: str) -> list[Target]:
                 f"POST /cases/ person {name}",
                 "post",
                 "/api/v1/cases/",
-                lambda person=person: {"beneficiary": person.pk, "primary_category": "PMKS08"},
-                lambda actor, name=name: opens_case_for(actor, name),
+                fixed({"beneficiary": person.pk, "primary_category": "PMKS08"}),
+                about(opens_case_for, name),
                 "Case",
                 api=True,
             )
@@ -1122,7 +1148,7 @@ def api_targets(world: World, family: str) -> list[Target]:
                 "delete",
                 f"/api/v1/webhooks/{endpoint.pk}/",
                 lambda: None,
-                lambda actor, name=name: manages_webhooks(actor, name),
+                about(manages_webhooks, name),
                 "WebhookEndpoint",
                 api=True,
             )
