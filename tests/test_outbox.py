@@ -299,3 +299,28 @@ def test_two_dispatchers_at_once_never_send_a_row_twice():
     for shard in {shard for shard, _ in SENT}:
         pks = [order[event_id] for s, event_id in SENT if s == shard]
         assert pks == sorted(pks)
+
+
+def test_a_referral_email_waits_in_the_outbox_while_the_mail_server_is_down(
+    orgs, alice, agnes, settings, mailoutbox
+):
+    from cases.factories import CaseFactory
+    from outbox.testing import drain_outbox
+    from referrals.testing import send
+
+    agnes.email = "agnes@rsud.invalid"
+    agnes.save()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    send(alice, CaseFactory(owner_org=orgs["samarinda"]), orgs["rsud"])
+    [email] = OutboxEvent.objects.filter(kind="email")
+    assert email.shard == "email" and email.payload["user_ids"] == [agnes.pk]
+    assert [o.state for o in dispatch.dispatch() if o.kind == "email"] == ["retrying"]
+    email.refresh_from_db()
+    assert "ConnectionRefusedError" in email.last_error  # internal, on the admin page only
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # it is back
+    drain_outbox()
+    assert [m.to for m in mailoutbox] == [["agnes@rsud.invalid"]]
+    drain_outbox()
+    assert len(mailoutbox) == 1  # sent rows are never sent again
