@@ -108,8 +108,11 @@ def test_every_view_for_every_persona(request, client, world, view):
     method, url, data = urls(world)[view]
     for persona, expected in zip(PERSONAS, MATRIX[view], strict=True):
         client.force_login(request.getfixturevalue(persona))
+        before = _state(world)
         response = getattr(client, method)(url, data)
         assert response.status_code == expected, (view, persona, response.status_code)
+        if expected >= 400:  # a refusal changes nothing
+            assert _state(world) == before, (view, persona)
 
 
 @pytest.mark.parametrize("view", sorted(MATRIX))
