@@ -74,15 +74,7 @@ def case_open(
     assigned_to: User | None = None,
 ) -> Case:
     """Open a case for a person the actor may see, owned by the actor's office."""
-    organization = actor.organization
-    if not policy.may_register(actor) or organization is None:
-        raise NotAllowed(_("Anda tidak dapat membuka kasus."))
-    if not Beneficiary.objects.writable_by(actor).filter(pk=beneficiary.pk).exists():
-        # Registered elsewhere, or its case was transferred away from this office:
-        # the office that owns the person's case now opens new ones (DESIGN.md).
-        raise NotAllowed(
-            _("Orang ini ditangani kantor lain; hubungi kantor tersebut untuk rujukan.")
-        )
+    organization = _opening_office(actor, beneficiary)
     if assigned_to is None:
         assigned_to = policy.default_assignee(actor)
     if assigned_to is not None:
@@ -126,6 +118,20 @@ def case_open(
         )
     data_changed("case", case.pk)
     return case
+
+
+def _opening_office(actor: User, beneficiary: Beneficiary) -> Organization:
+    """The actor's office, if it may open a case on this person."""
+    organization = actor.organization
+    if not policy.may_register(actor) or organization is None:
+        raise NotAllowed(_("Anda tidak dapat membuka kasus."))
+    if not Beneficiary.objects.writable_by(actor).filter(pk=beneficiary.pk).exists():
+        # Registered elsewhere, or its case was transferred away from this office:
+        # the office that owns the person's case now opens new ones (DESIGN.md).
+        raise NotAllowed(
+            _("Orang ini ditangani kantor lain; hubungi kantor tersebut untuk rujukan.")
+        )
+    return organization
 
 
 CASE_EDIT_FIELDS = ("primary_category", "other_categories", "priority", "summary")
