@@ -299,14 +299,7 @@ def create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
     case = selectors.get_writable_case_for_user(request.user, case_pk)
     offer_filter = ServiceOfferFilter(data=request.GET)
     offers = selectors.offer_list(filters=request.GET)[:50]
-    chosen = None
-    chosen_pk = request.POST.get("offer") or request.GET.get("offer")
-    if chosen_pk and str(chosen_pk).isdigit():
-        chosen = (
-            ServiceOffer.objects.filter(pk=chosen_pk, is_active=True)
-            .select_related("organization", "service_type")
-            .first()
-        )
+    chosen = _chosen_offer(request)
     if request.method == "POST":
         form = ReferralForm(request.POST)
         if form.is_valid():
@@ -337,17 +330,7 @@ def create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
                 )
                 return redirect("referrals:detail", pk=referral.pk)
     else:
-        initial: dict[str, Any] = {"shared_summary": case.summary}
-        if chosen is not None:
-            initial.update(
-                kind=ReferralKind.SERVICE,
-                offer=chosen.pk,
-                to_org=chosen.organization_id,
-                service_type=chosen.service_type_id,
-            )
-        elif request.GET.get("kind") in ReferralKind.values:
-            initial["kind"] = request.GET["kind"]
-        form = ReferralForm(initial=initial)
+        form = _blank_referral_form(request, case, chosen)
     return render(
         request,
         "referrals/create.html",
@@ -359,6 +342,34 @@ def create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
             "chosen": chosen,
         },
     )
+
+
+def _chosen_offer(request: AuthenticatedHttpRequest) -> ServiceOffer | None:
+    """The directory offer the caseworker came from (or kept in the form), if active."""
+    chosen_pk = request.POST.get("offer") or request.GET.get("offer")
+    if not (chosen_pk and str(chosen_pk).isdigit()):
+        return None
+    return (
+        ServiceOffer.objects.filter(pk=chosen_pk, is_active=True)
+        .select_related("organization", "service_type")
+        .first()
+    )
+
+
+def _blank_referral_form(
+    request: AuthenticatedHttpRequest, case: Any, chosen: ServiceOffer | None
+) -> ReferralForm:
+    initial: dict[str, Any] = {"shared_summary": case.summary}
+    if chosen is not None:
+        initial.update(
+            kind=ReferralKind.SERVICE,
+            offer=chosen.pk,
+            to_org=chosen.organization_id,
+            service_type=chosen.service_type_id,
+        )
+    elif request.GET.get("kind") in ReferralKind.values:
+        initial["kind"] = request.GET["kind"]
+    return ReferralForm(initial=initial)
 
 
 # --- directory --------------------------------------------------------------------------

@@ -168,7 +168,6 @@ SQL_FUNCTIONS = {
 # no new long function slips in meanwhile. Remove a name when its function is split.
 NOT_YET_SPLIT = {
     "cases.selectors.beneficiary_find_matches",
-    "referrals.views.create",
     "demo.organizations.seed_organizations",
     "stats.factories.edge_cases",
     "stats.generate._generate_batch",
