@@ -713,39 +713,8 @@ def beneficiary_find_matches(
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
 
-    rows: list[Any]  # Beneficiary rows, each with its `.similarity`
-    if settings.IS_POSTGRES:
-        from django.contrib.postgres.search import TrigramSimilarity
-
-        with transaction.atomic():
-            # `full_name % name` (served by the trigram index) keeps names with
-            # similarity >= pg_trgm.similarity_threshold (0.3 unless set): at our
-            # threshold the index hands over half the candidates to recheck
-            # (1M beneficiaries: 9.7k heap blocks -> 4.9k, 65 -> 45 ms).
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
-                    [str(MATCH_THRESHOLD)],
-                )
-            rows = list(
-                queryset.filter(full_name__trigram_similar=name)
-                .annotate(similarity=TrigramSimilarity("full_name", name))
-                .filter(similarity__gte=MATCH_THRESHOLD)
-                .order_by("-similarity", "pk")[: limit * 3]
-            )
-    else:
-        # Score (pk, name) pairs only, then load the few that pass.
-        wanted = name_trigrams(name)
-        scores: dict[int, float] = {}
-        for pk, candidate in queryset.values_list("pk", "full_name").iterator(chunk_size=5000):
-            grams = name_trigrams(candidate)
-            score = len(wanted & grams) / len(wanted | grams) if grams else 0.0
-            if score >= MATCH_THRESHOLD:
-                scores[pk] = score
-        best = sorted(scores, key=lambda pk: (-scores[pk], pk))[: limit * 3]
-        rows = list(queryset.filter(pk__in=best))
-        for row in rows:
-            row.similarity = scores[row.pk]
+    finder = _similar_names_postgres if settings.IS_POSTGRES else _similar_names_python
+    rows = finder(queryset, name, limit * 3)  # Beneficiary rows, each with its `.similarity`
 
     def closeness(row: Any) -> tuple[float, int, int]:
         days = (
@@ -757,6 +726,44 @@ def beneficiary_find_matches(
 
     rows.sort(key=closeness)
     return rows[:limit]
+
+
+def _similar_names_postgres(queryset: QuerySet[Beneficiary], name: str, count: int) -> list[Any]:
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    with transaction.atomic():
+        # `full_name % name` (served by the trigram index) keeps names with
+        # similarity >= pg_trgm.similarity_threshold (0.3 unless set): at our
+        # threshold the index hands over half the candidates to recheck
+        # (1M beneficiaries: 9.7k heap blocks -> 4.9k, 65 -> 45 ms).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                [str(MATCH_THRESHOLD)],
+            )
+        return list(
+            queryset.filter(full_name__trigram_similar=name)
+            .annotate(similarity=TrigramSimilarity("full_name", name))
+            .filter(similarity__gte=MATCH_THRESHOLD)
+            .order_by("-similarity", "pk")[:count]
+        )
+
+
+def _similar_names_python(queryset: QuerySet[Beneficiary], name: str, count: int) -> list[Any]:
+    """The same similarity on SQLite: score (pk, name) pairs only, then load the few
+    that pass."""
+    wanted = name_trigrams(name)
+    scores: dict[int, float] = {}
+    for pk, candidate in queryset.values_list("pk", "full_name").iterator(chunk_size=5000):
+        grams = name_trigrams(candidate)
+        score = len(wanted & grams) / len(wanted | grams) if grams else 0.0
+        if score >= MATCH_THRESHOLD:
+            scores[pk] = score
+    best = sorted(scores, key=lambda pk: (-scores[pk], pk))[:count]
+    rows: list[Any] = list(queryset.filter(pk__in=best))
+    for row in rows:
+        row.similarity = scores[row.pk]
+    return rows
 
 
 def describe_matches(user: Any, matches: list[Beneficiary]) -> list[dict[str, Any]]:
