@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 
 
@@ -18,3 +19,17 @@ class ModelBackendWithOrganization(ModelBackend):
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' check first in AUTHENTICATION_BACKENDS: a locked username+IP is
+    refused before the password is tried. Every login over the network passes the
+    request (the login views, the admin's); a call without one (the test client's
+    login(), a shell) has no IP to lock and is not checked."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -12,6 +12,8 @@ import datetime as dt
 from typing import Any
 
 from auditlog.context import auditlog_value
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +21,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from accounts.lockout import API_KEY_USERNAME
 from api.models import OrganizationAPIKey
 
 KEYWORD = "Api-Key"
@@ -52,6 +55,28 @@ class OrganizationAPIKeyAuthentication(BaseAuthentication):
         if scheme.lower() != KEYWORD.lower():
             return None
         key = key.strip()
+        # Bad keys are counted per IP by django-axes (like wrong passwords): after
+        # AXES_FAILURE_LIMIT of them every further bad key from that IP answers 429
+        # {"error": {"code": "locked_out", ...}} (AxesMiddleware, accounts/lockout.py)
+        # for LOGIN_LOCKOUT_MINUTES. The lock is looked up only when a key fails: a
+        # valid key costs no extra query and keeps working from a shared (NAT) IP,
+        # and a 190-bit secret cannot be found by guessing, so nothing is given away.
+        try:
+            return self._authenticate_key(key)
+        except KeyFailed as failure:
+            if failure.error_code == "invalid_key":
+                self._count_failure(request._request)
+            raise
+
+    @staticmethod
+    def _count_failure(django_request: Any) -> None:
+        credentials = {"username": API_KEY_USERNAME}
+        if AxesProxyHandler.is_allowed(django_request, credentials):
+            user_login_failed.send(sender=__name__, credentials=credentials, request=django_request)
+        else:
+            django_request.axes_locked_out = True  # a try during the lock does not extend it
+
+    def _authenticate_key(self, key: str) -> tuple[Any, OrganizationAPIKey]:
         prefix, dot, _secret = key.partition(".")
         if not key or not dot or not prefix:
             raise KeyFailed(_("Kunci API tidak valid."), "invalid_key")

@@ -1,7 +1,8 @@
 """Everything under /api/v1/ (included by pmks/urls.py)."""
 
+from csp.decorators import csp_update
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import schema  # noqa: F401  (registers the Api-Key security scheme)
 from api.views import account, cases, pages, reference, referrals, stats
@@ -11,7 +12,15 @@ app_name = "api"
 urlpatterns = [
     # documentation
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Swagger UI: its script from a URL (the split view, no inline script); the
+    # page alone may use inline styles and data: images, which Swagger UI needs.
+    path(
+        "docs/",
+        csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+        ),
+        name="docs",
+    ),
     # HTML page for supervisors: keys, webhooks, deliveries
     path("integrasi/", pages.integration, name="integration"),
     path("integrasi/kunci/", pages.key_create, name="key_create"),

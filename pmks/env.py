@@ -61,3 +61,16 @@ def redis_url(name: str, url: str) -> str:
     if url and not url.startswith(("redis://", "rediss://")):
         raise ImproperlyConfigured(f"{name} must start with redis:// or rediss://")
     return url
+
+
+def env_header_pair(name: str) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER as "HTTP_X_FORWARDED_PROTO,https"; unset is None."""
+    raw = os.environ.get(name, "")
+    if not raw:
+        return None
+    header, sep, value = (part.strip() for part in raw.partition(","))
+    if not sep or not value or "," in value or not header.startswith("HTTP_"):
+        raise ImproperlyConfigured(
+            f'{name} must look like "HTTP_X_FORWARDED_PROTO,https", got {raw!r}'
+        )
+    return header, value

@@ -12,7 +12,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
-from pmks.env import database_from_url, env_bool, env_int, env_list, env_str, redis_url
+from pmks.env import (
+    database_from_url,
+    env_bool,
+    env_header_pair,
+    env_int,
+    env_list,
+    env_str,
+    redis_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +50,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "regions",
     "accounts",
     "outbox",
@@ -54,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "accounts.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.IndonesianByDefaultMiddleware",
@@ -61,10 +76,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.twofactor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Last: turns a lockout flagged during the view into the lockout page/JSON.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pmks.urls"
@@ -168,7 +187,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth and sessions -------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.ModelBackendWithOrganization"]
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",  # django-axes: refuses a locked username+IP first
+    "accounts.backends.ModelBackendWithOrganization",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -189,6 +211,76 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# --- Security (issue 14): lockout, two-factor login, deploy settings, headers --
+# Login lockout (django-axes, database handler: works on SQLite and Postgres, and
+# when Redis is down). 5 failures for one username from one IP lock that pair for
+# LOGIN_LOCKOUT_MINUTES; bad API keys count per IP (api/authentication.py).
+# An admin unlocks in the admin (Axes > Access attempts) or `manage.py axes_reset`.
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"  # reads LOGIN_LOCKOUT_MINUTES per request
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A try during the lock does not extend it: the page can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_VERBOSE = False
+# Number of trusted reverse proxies in front of the app that append to
+# X-Forwarded-For (0: the client is REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Two-factor login (django-otp, TOTP + 10 single-use recovery codes) for these roles
+# (e.g. "admin,supervisor"; "admin" also covers superusers and staff). Empty: off.
+REQUIRE_2FA_FOR = env_list("REQUIRE_2FA_FOR", "")
+if unknown_roles := set(REQUIRE_2FA_FOR) - {"caseworker", "supervisor", "agency_staff", "admin"}:
+    raise ImproperlyConfigured(f"REQUIRE_2FA_FOR names unknown roles: {sorted(unknown_roles)}")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "PMKS Kaltim")
+
+# The Django admin's URL (e.g. "kelola-7f3a/"); behind the same lockout and 2FA.
+ADMIN_URL = env_str("ADMIN_URL", "admin/")
+if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
+    raise ImproperlyConfigured(f'ADMIN_URL must look like "admin/", got {ADMIN_URL!r}')
+
+# Deploy settings: all off unless configured (the embedded default is plain http).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^readyz", r"^livez"]  # probes over plain http
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# "HTTP_X_FORWARDED_PROTO,https" behind a TLS proxy that sets that header.
+SECURE_PROXY_SSL_HEADER = env_header_pair("SECURE_PROXY_SSL_HEADER")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if not SECURE_HSTS_PRELOAD:
+    # security.W021 asks for HSTS preload. Preload is a one-way commitment of the
+    # whole parent domain to browsers' lists, for its owner to decide, so it is off
+    # by default on purpose (SECURE_HSTS_PRELOAD=True turns it on).
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# Content-Security-Policy (django-csp 4): no inline script anywhere; the Swagger UI
+# page alone gets inline styles and data: images (api/urls.py). No inline styles
+# either: the few there were are classes in static/css/app.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Language and time -------------------------------------------------------
 LANGUAGE_CODE = "id"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,5 +14,5 @@ urlpatterns = [
     path("rujukan/", include("referrals.urls")),
     path("statistik/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),  # "admin/" unless ADMIN_URL moves it
 ]

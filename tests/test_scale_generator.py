@@ -254,7 +254,7 @@ def test_it_refuses_to_add_to_existing_data():
     with pytest.raises(scale.DataExists, match="already holds 20 beneficiaries"):
         generate(20)
     with pytest.raises(CommandError, match="empty database"):
-        call_command("seed_demo", scale=5)
+        call_command("seed_demo", scale=5, i_know_this_is_not_production=True)
     assert Beneficiary.objects.count() == 20
 
 
@@ -271,7 +271,7 @@ def test_without_kecamatan_it_places_people_at_regency_level():
 
 
 def test_the_command_generates_and_reports(capsys):  # type: ignore[no-untyped-def]
-    call_command("seed_demo", scale=30, seed=3)
+    call_command("seed_demo", scale=30, seed=3, i_know_this_is_not_production=True)
     assert Beneficiary.objects.count() == 30
     assert "Scale data ready: 30 beneficiaries" in capsys.readouterr().out
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -25,8 +26,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, default=1, metavar="S", help="Random seed for --scale."
         )
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            help="Seed even though DEBUG is not True (a test or staging database).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
+        if not settings.DEBUG and not options["i_know_this_is_not_production"]:
+            # The demo users share one known password: they must never reach production.
+            raise CommandError(
+                "seed_demo menolak berjalan: DEBUG tidak True, jadi ini mungkin server produksi. "
+                "Data demo membuat pengguna dengan kata sandi yang diketahui umum. Jalankan dengan "
+                "DEBUG=True (make seed), atau tambahkan --i-know-this-is-not-production bila "
+                "basis data ini memang bukan produksi.\n"
+                "seed_demo refuses: DEBUG is not True, so this may be a production server. "
+                "The demo creates users with a publicly known password. "
+                "Run it with DEBUG=True (make seed), "
+                "or add --i-know-this-is-not-production if this database is not production."
+            )
         if options["scale"]:
             self.handle_scale(int(options["scale"]), int(options["seed"]))  # type: ignore[call-overload]
             return
