@@ -6,7 +6,7 @@ REGIONS_CSV ?= regions/data/regions_kaltim.csv
 # `make run` is the embedded default: SQLite, inline tasks, DEBUG on.
 RUN_ENV := DEBUG=True
 
-.PHONY: install run test lint migrate seed messages bench worker beat clean
+.PHONY: install run test lint migrate seed messages bench serve worker beat clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,11 +50,18 @@ messages: install
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# Production server against the configured environment (HOST/PORT, default
+# 127.0.0.1:8000): gunicorn gthread, see pmks/gunicorn.conf.py.
+serve: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn -c pmks/gunicorn.conf.py
+
+# Every queue: `default` (outbox, heartbeat, short tasks) and `long` (statistics).
 worker: install
-	$(VENV)/bin/celery -A pmks worker -l info --concurrency 2
+	$(VENV)/bin/celery -A pmks worker -l info --concurrency 2 -Q default,long
 
 beat: install
-	$(VENV)/bin/celery -A pmks beat -l info
+	mkdir -p var && $(VENV)/bin/celery -A pmks beat -l info --schedule $(or $(BEAT_SCHEDULE),var/celerybeat-schedule)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles var

@@ -19,8 +19,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -118,6 +120,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return error_response(403, "permission_denied")
     if isinstance(exc, exceptions.APIException):
         return _api_exception(exc)
+    if isinstance(exc, OperationalError | InterfaceError):  # database outage: retry later
+        return error_response(
+            503,
+            "database_unavailable",
+            _("Basis data sedang tidak dapat dihubungi."),
+            headers={"Retry-After": str(settings.RETRY_AFTER_SECONDS)},
+        )
     logger.exception("unhandled API error", exc_info=exc)
     return error_response(500, "server_error")
 

@@ -11,6 +11,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from pmks.env import (
     database_from_url,
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pmks.middleware.InFlightLimitMiddleware",  # past capacity: 503 + Retry-After at once
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.security.SecurityHeadersMiddleware",
@@ -82,6 +85,7 @@ MIDDLEWARE = [
     "accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "pmks.middleware.DatabaseOutageMiddleware",  # a view's OperationalError: 503
     # Last: turns a lockout flagged during the view into the lockout page/JSON.
     "axes.middleware.AxesMiddleware",
 ]
@@ -121,11 +125,23 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {"timeout": 20},
+            # Parallel writers wait (busy timeout) instead of failing with "database is
+            # locked": WAL lets readers run beside the writer, and IMMEDIATE takes the
+            # write lock when a transaction begins, not when a read upgrades to a write.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+# A persistent connection is checked before a request reuses it, so the first request
+# after Postgres restarted reconnects instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -134,9 +150,16 @@ REDIS_URL = redis_url("REDIS_URL", env_str("REDIS_URL"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Cache errors are misses (pmks/cache.py); short timeouts and no retries,
+            # so a dead Redis costs milliseconds per request, not seconds.
+            "BACKEND": "pmks.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "pmks"),
+            "OPTIONS": {
+                "socket_connect_timeout": 0.3,
+                "socket_timeout": 0.5,
+                "retry": Retry(NoBackoff(), 0),
+            },
         }
     }
 else:
@@ -165,7 +188,20 @@ CELERY_TASK_ROUTES = {
     "stats.tasks.take_daily_snapshot": {"queue": "long"},
 }
 CELERY_TIMEZONE = "Asia/Makassar"
+CELERY_IMPORTS = ["pmks.health"]  # worker_heartbeat (pmks is not an app: not autodiscovered)
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 180)
+HEALTH_OUTBOX_MAX_LAG_SECONDS = env_int("HEALTH_OUTBOX_MAX_LAG_SECONDS", 300)
+# Seconds a client is told to wait (Retry-After) by the 503 of a database outage
+# or of a process at capacity (pmks/middleware.py).
+RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
+# Requests one web process runs at once; past it, 503 + Retry-After at once.
+WEB_MAX_IN_FLIGHT = env_int("WEB_MAX_IN_FLIGHT", 0)  # 0: no limit (gunicorn.conf.py sets it)
 CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {
+        "task": "pmks.health.worker_heartbeat",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
     "referrals-mark-overdue": {
         "task": "referrals.tasks.mark_overdue_referrals",
         "schedule": timedelta(minutes=10),
@@ -205,8 +241,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
 SESSION_COOKIE_AGE = 12 * 60 * 60
-# Sessions read from the cache (Redis in production), written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the database: login and every page keep working when Redis is down, and
+# a logout while Redis is away cannot be undone by a stale cached session later.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -2,12 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from pmks.health import healthz
+from pmks import health
 from pmks.home import home
 
 urlpatterns = [
     path("", home, name="home"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/ready", health.ready, name="healthz-ready"),
     path("akun/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("kasus/", include("cases.urls")),
@@ -16,3 +18,6 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path(settings.ADMIN_URL, admin.site.urls),  # "admin/" unless ADMIN_URL moves it
 ]
+
+# A database outage answers a short 503 page (JSON under /api/), never a stack trace.
+handler500 = "pmks.middleware.server_error"
