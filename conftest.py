@@ -265,12 +265,23 @@ def page(chromium, live_server):  # type: ignore[no-untyped-def]
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.base_url = live_server.url  # type: ignore[attr-defined]
+    # Content-Security-Policy violations (Chromium logs them to the console) fail the
+    # test: a blocked script or style is a broken page.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
+    page.csp_violations = violations  # type: ignore[attr-defined]
     yield page
     # Let late requests (htmx badges, polling) finish before the live server's
     # database is flushed: a request still running then can break the flush.
     with contextlib.suppress(Exception):  # a page that never idles is still closed
         page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
 
 
 def login(page, username: str, password: str = "pass-for-tests-1") -> None:  # type: ignore[no-untyped-def]
