@@ -12,5 +12,6 @@ RUN useradd --create-home --uid 1000 pmks && mkdir -p /var/lib/pmks/media \
     && chown -R pmks /var/lib/pmks
 USER pmks
 EXPOSE 8000
-CMD ["gunicorn", "pmks.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--max-requests", "2000", "--max-requests-jitter", "200", "--access-logfile", "-"]
+# The same server as `make serve` (pmks/gunicorn.conf.py: gthread, bounded, timeouts).
+ENV HOST=0.0.0.0 PORT=8000
+CMD ["gunicorn", "-c", "pmks/gunicorn.conf.py"]
