@@ -147,6 +147,7 @@ def test_a_service_referral_is_declined_sent_elsewhere_and_completed(
     page.get_by_label("Pesan").fill("Pasien kami tunggu Senin pagi.")
     page.get_by_role("button", name="Kirim pesan").click()
     expect(thread).to_contain_text("Pasien kami tunggu Senin pagi.")  # appended by htmx
+    expect(page.get_by_label("Pesan")).to_have_value("")  # reset by static/js/app.js
     page.get_by_test_id("accept-form").get_by_role("button", name="Terima").click()
     expect(page.get_by_test_id("referral-status")).to_have_text("Diterima")
     complete = page.get_by_test_id("complete-form")
