@@ -165,3 +165,21 @@ def test_behind_a_proxy_the_forwarded_address_is_locked(alice, settings):
     )
     assert other_client.status_code == 302
     assert AccessAttempt.objects.get().ip_address == "203.0.113.5"
+
+
+def test_the_lockout_works_with_the_cache_down(alice, settings):
+    """The database handler never asks the cache: a dead Redis does not open the lock."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    with pytest.raises(Exception, match="(?i)connect"):
+        caches["default"].get("probe")
+    client = Client()
+    assert _fail(client, "alice", 5).status_code == 429
+    assert client.post(LOGIN, {"username": "alice", "password": TEST_PASSWORD}).status_code == 429
