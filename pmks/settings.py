@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "accounts.login_throttle.LoginThrottleMiddleware",  # per IP and username, before hashing
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.twofactor.TwoFactorRequiredMiddleware",
@@ -239,6 +240,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+LOGIN_THROTTLE_IP_PER_MINUTE = env_int("LOGIN_THROTTLE_IP_PER_MINUTE", 120)
+LOGIN_THROTTLE_USERNAME_PER_MINUTE = env_int("LOGIN_THROTTLE_USERNAME_PER_MINUTE", 10)
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 # Sessions in the database: login and every page keep working when Redis is down, and

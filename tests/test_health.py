@@ -69,3 +69,16 @@ def test_a_database_outage_answers_503_in_indonesian_not_a_trace(client, alice):
         response = server_error(api_request)
     assert response.status_code == 503
     assert b'"database_unavailable"' in response.content
+
+
+def test_login_has_its_own_throttle_per_username(client, alice, settings):
+    from django.urls import reverse
+
+    settings.LOGIN_THROTTLE_USERNAME_PER_MINUTE = 3
+    answers = [
+        client.post(reverse("accounts:login"), {"username": "alice", "password": "x"})
+        for _ in range(4)
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert "Silakan coba lagi sebentar lagi" in answers[3].content.decode()  # ours, not axes'
+    assert answers[3]["Retry-After"]
