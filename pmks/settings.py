@@ -287,7 +287,7 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
 
 # Deploy settings: all off unless configured (the embedded default is plain http).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^readyz", r"^livez"]  # probes over plain http
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]  # healthz, healthz/live, healthz/ready: probes over http
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

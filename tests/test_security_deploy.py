@@ -150,3 +150,10 @@ def test_a_malformed_admin_url_stops_start_up():
     result = _manage("check", env={"DEBUG": "True", "ADMIN_URL": "/kelola"})
     assert result.returncode != 0
     assert "ADMIN_URL" in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_health_probes_are_not_redirected_to_https(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get("/healthz/live").status_code != 301
+    assert Client().get("/kasus/").status_code == 301
