@@ -3,6 +3,12 @@
 The rate is settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"]
 (env API_THROTTLE_RATE, e.g. "600/minute"), read on each request so a test or an
 operator changing settings takes effect. A refusal is a 429 with Retry-After.
+
+Redis down: the throttle fails open. Its history lives in the cache, whose errors
+are misses (pmks/cache.py): the history reads as empty and is not stored, so every
+request passes, and the cache logs a warning (at most every 30 s per process). We
+chose this over counting in Postgres: the keys are few and authenticated, and an
+outage should not add a database write to every API request.
 """
 
 from __future__ import annotations
