@@ -270,9 +270,9 @@ def page(chromium, live_server):  # type: ignore[no-untyped-def]
     violations: list[str] = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     page.csp_violations = violations  # type: ignore[attr-defined]
     yield page
