@@ -20,6 +20,11 @@ from django.utils.translation import gettext as _
 API_KEY_USERNAME = "<api-key>"
 
 
+def api_error(code: str, message: str, *, status: int) -> JsonResponse:
+    """The API's error shape (api/errors.py), built here: accounts does not import api."""
+    return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status)
+
+
 def cool_off(request: HttpRequest | None = None) -> dt.timedelta:
     return dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
 
@@ -57,11 +62,7 @@ def lockout_response(
 ) -> HttpResponse:
     retry_after = str(settings.LOGIN_LOCKOUT_MINUTES * 60)
     if request.path.startswith("/api/"):
-        from api.errors import error_body
-
-        response: HttpResponse = JsonResponse(
-            error_body("locked_out", api_lockout_message()), status=429
-        )
+        response: HttpResponse = api_error("locked_out", api_lockout_message(), status=429)
     else:
         from accounts.forms import LoginForm
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -31,6 +31,8 @@ from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.lockout import api_error
 
 RECOVERY_CODE_COUNT = 10
 SESSION_CODES = "two_factor_new_codes"
@@ -66,13 +68,11 @@ class TwoFactorRequiredMiddleware:
             and not request.path.startswith(self.OPEN_PREFIXES)
         ):
             if request.path.startswith("/api/"):
-                from api.errors import error_body
-
-                body = error_body(
+                return api_error(
                     "two_factor_required",
                     _("Selesaikan verifikasi dua langkah di halaman masuk terlebih dahulu."),
+                    status=403,
                 )
-                return JsonResponse(body, status=403)
             target = "accounts:two_factor" if user_has_device(user) else "accounts:two_factor_setup"
             next_url = request.get_full_path() if request.method == "GET" else "/"
             return redirect(f"{reverse(target)}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.factories import TEST_PASSWORD
+from tests.security_testing import _login_throttle_out_of_the_way  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import clear_url_caches
 
+from tests.security_testing import _login_throttle_out_of_the_way  # noqa: F401
+
 ROOT = Path(settings.BASE_DIR)
 
 
