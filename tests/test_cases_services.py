@@ -34,20 +34,16 @@ from cases.testing import (  # noqa: F401  (fixtures used by name)
     shelter_fixture,
 )
 from pmks.errors import DuplicateFound, NotAllowed, TransitionNotAllowed, VersionConflict
-from regions.models import Level, Region
+from regions.models import Region
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def kecamatan(regions):
-    """Samarinda Ulu and one of its kelurahan (the tests ship only regencies)."""
-    district = Region.objects.create(
-        code="64.72.01", name="Samarinda Ulu", level=Level.DISTRICT, parent=regions["64.72"]
-    )
-    village = Region.objects.create(
-        code="64.72.01.1001", name="Air Hitam", level=Level.VILLAGE, parent=district
-    )
+    """Palaran and one of its kelurahan (shipped with the region tree)."""
+    district = Region.objects.get(code="64.72.01")
+    village = Region.objects.get(code="64.72.01.1001")
     return district, village
 
 
