@@ -27,7 +27,7 @@ def register(page, *, name: str) -> None:
 
 @pytest.fixture
 def kecamatan(regions):
-    samarinda_ulu = Region.objects.get(code="64.72.01")
+    Region.objects.get(code="64.72.01")
     Region.objects.get(code="64.72.01.1001")
     Region.objects.get(code="64.71.01")
 
