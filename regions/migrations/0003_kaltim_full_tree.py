@@ -14,7 +14,8 @@ CSV_PATH = Path(__file__).resolve().parents[1] / "data" / "regions_kaltim.csv"
 def forwards(apps, schema_editor):
     Region = apps.get_model("regions", "Region")
     with CSV_PATH.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        # Stripped like manage.py load_regions does (two names end in a space).
+        rows = [{k: v.strip() for k, v in row.items()} for row in csv.DictReader(handle)]
     existing = {region.code: region for region in Region.objects.all()}
     for depth in (1, 2, 3, 4):
         layer = [row for row in rows if row["code"].count(".") + 1 == depth]

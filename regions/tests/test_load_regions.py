@@ -4,11 +4,13 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from regions.loading import SHIPPED_CSV
 from regions.models import Level, Region
 
 pytestmark = pytest.mark.django_db
 
-SHARED_CSV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "regions_kaltim.csv"
+# New codes for the loading tests: Samarinda has kecamatan 64.72.01-10 in the shipped tree.
+NEW = "64.72.11"
 HEADER = "code,name,level,parent_code\n"
 
 
@@ -24,38 +26,50 @@ def run(path: Path) -> str:
     return out.getvalue()
 
 
-def test_the_province_and_ten_regencies_ship_with_the_migrations():
+def test_the_whole_kaltim_tree_ships_with_the_migrations():
     assert Region.objects.get(code="64").level == Level.PROVINCE
     regencies = dict(Region.objects.regencies().values_list("code", "name"))
     assert len(regencies) == 10
     assert regencies["64.02"] == "Kabupaten Kutai Kartanegara"  # Kemendagri, not BPS
     assert regencies["64.07"] == "Kabupaten Kutai Barat"
     assert regencies["64.74"] == "Kota Bontang"
+    assert Region.objects.filter(level=Level.DISTRICT).count() == 105
+    assert Region.objects.filter(level=Level.VILLAGE).count() == 1038
+    assert Region.objects.get(code="64.09.04").name == "Sepaku"  # IKN, under PPU
+    assert Region.objects.get(code="64.07.12.2012").name == "Jambuk Makmur"  # stripped
+
+
+def test_the_shipped_file_is_inside_the_project():
+    root = Path(__file__).resolve().parents[2]
+    assert SHIPPED_CSV.is_relative_to(root)
+    assert (root / "regions" / "data" / "kaltim_kabkota.geojson").exists()
+    assert (root / "regions" / "data" / "kaltim_kecamatan.geojson").exists()
+    assert "cahyadsn/wilayah" in (root / "NOTICE.md").read_text()
 
 
 def test_it_loads_a_small_tree_and_reports_counts(tmp_path):
     path = write(
         tmp_path,
-        "64.72.01,Palaran,district,64.72\n"
-        "64.72.01.1001,Rawa Makmur,village,64.72.01\n"
-        "64.72.01.1002,Handil Bakti,village,64.72.01\n",
+        f"{NEW},Kecamatan Baru,district,64.72\n"
+        f"{NEW}.1001,Kelurahan Satu,village,{NEW}\n"
+        f"{NEW}.2002,Desa Dua,village,{NEW}\n",
     )
     output = run(path)
     assert "3 created, 0 updated, 0 unchanged" in output
-    village = Region.objects.get(code="64.72.01.1001")
-    assert village.parent.code == "64.72.01"
+    village = Region.objects.get(code=f"{NEW}.1001")
+    assert village.parent.code == NEW
     assert village.is_kelurahan
+    assert not Region.objects.get(code=f"{NEW}.2002").is_kelurahan
     assert village.regency_code == "64.72"
 
 
 def test_running_twice_changes_nothing(tmp_path):
-    path = write(tmp_path, "64.72.01,Palaran,district,64.72\n")
+    path = write(tmp_path, f"{NEW},Kecamatan Baru,district,64.72\n")
     run(path)
     assert "0 created, 0 updated, 1 unchanged" in run(path)
 
 
 def test_it_updates_a_renamed_region(tmp_path):
-    run(write(tmp_path, "64.72.01,Palaran,district,64.72\n"))
     output = run(write(tmp_path, "64.72.01,Palaran Baru,district,64.72\n"))
     assert "0 created, 1 updated, 0 unchanged" in output
     assert Region.objects.get(code="64.72.01").name == "Palaran Baru"
@@ -68,7 +82,7 @@ def test_it_updates_a_renamed_region(tmp_path):
         ("64.72.01,Palaran,village,64.72\n", "does not have the shape of a village"),
         ("64.72.01,Palaran,kecamatan,64.72\n", "level 'kecamatan' is not one of"),
         ("64.72.01,Palaran,district,64.71\n", "parent_code '64.71' does not match"),
-        ("64.72.09.1001,Somewhere,village,64.72.09\n", "parent 64.72.09 is neither in the file"),
+        ("64.72.19.1001,Somewhere,village,64.72.19\n", "parent 64.72.19 is neither in the file"),
         ("64.72.01,,district,64.72\n", "line 2: name is empty"),
         ("64.72.01,Palaran,district\n", "expected 4 columns"),
         # Full-width digits match \\d but are not a Kemendagri code.
@@ -76,15 +90,13 @@ def test_it_updates_a_renamed_region(tmp_path):
     ],
 )
 def test_an_invalid_row_names_the_line_and_changes_nothing(tmp_path, body, message):
-    path = write(
-        tmp_path, "64.72.02,Samarinda Seberang,district,64.72\n" + body.replace("line 2", "line 3")
-    )
-    before = Region.objects.count()
+    path = write(tmp_path, f"{NEW},Kecamatan Baru,district,64.72\n" + body)
+    before = list(Region.objects.values_list("code", "name", "level", "parent_id"))
     with pytest.raises(CommandError) as error:
         run(path)
     assert message.replace("line 2", "line 3") in str(error.value)
     assert "Nothing was changed" in str(error.value)
-    assert Region.objects.count() == before
+    assert list(Region.objects.values_list("code", "name", "level", "parent_id")) == before
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_its_line(tmp_path):
@@ -93,6 +105,7 @@ def test_a_file_that_is_not_utf8_is_refused_with_its_line(tmp_path):
     with pytest.raises(CommandError, match="not UTF-8") as error:
         run(path)
     assert "Nothing was changed" in str(error.value)
+    assert Region.objects.get(code="64.72.01").name == "Palaran"
 
 
 def test_a_duplicate_code_names_both_lines(tmp_path):
@@ -108,24 +121,26 @@ def test_a_wrong_header_is_refused(tmp_path):
         run(path)
 
 
-def test_descendants_of_a_regency_is_one_query(tmp_path, django_assert_num_queries):
-    run(
-        write(
-            tmp_path,
-            "64.72.01,Palaran,district,64.72\n64.72.01.1001,Rawa Makmur,village,"
-            "64.72.01\n64.71.01,Balikpapan Timur,district,64.71\n",
-        )
-    )
+def test_descendants_of_a_kecamatan_is_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
-        codes = list(Region.objects.descendants_of("64.72").values_list("code", flat=True))
-    assert codes == ["64.72.01", "64.72.01.1001"]
+        codes = list(Region.objects.descendants_of("64.72.10").values_list("code", flat=True))
+    expected = [
+        row.split(",")[0]
+        for row in SHIPPED_CSV.read_text(encoding="utf-8").splitlines()
+        if row.startswith("64.72.10.")
+    ]
+    assert codes == sorted(expected)
+    assert len(codes) == 5  # the kelurahan of Loa Janan Ilir
+    assert "64.72.01" not in codes
 
 
-@pytest.mark.skipif(not SHARED_CSV.exists(), reason="shared/data/regions_kaltim.csv not present")
-def test_it_loads_the_whole_shared_kaltim_file_idempotently():
-    output = run(SHARED_CSV)
-    assert "1143 created" in output  # the province and regencies already ship
-    assert Region.objects.filter(level=Level.DISTRICT).count() == 105
-    assert Region.objects.filter(level=Level.VILLAGE).count() == 1038
-    assert Region.objects.get(code="64.09.04").name == "Sepaku"
-    assert "0 created, 0 updated, 1154 unchanged" in run(SHARED_CSV)
+def test_it_loads_the_whole_shipped_file_idempotently():
+    assert "0 created, 0 updated, 1154 unchanged" in run(SHIPPED_CSV)
+    assert "0 created, 0 updated, 1154 unchanged" in call_default()
+
+
+def call_default() -> str:
+    """`manage.py load_regions` without a path loads the shipped tree."""
+    out = StringIO()
+    call_command("load_regions", stdout=out)
+    return out.getvalue()
