@@ -67,10 +67,12 @@ def test_regions_are_listed_by_code_and_filtered(orgs):
     assert [r["code"] for r in regencies][:3] == ["64.01", "64.02", "64.03"]
     assert len(regencies) == 10
     assert all(r["parent"] == "64" for r in regencies)
-    paged = client.get("/api/v1/regions/", {"page_size": 4}).json()
-    assert [r["code"] for r in paged["results"]] == ["64", "64.01", "64.02", "64.03"]
+    paged = client.get("/api/v1/regions/", {"level": "regency", "page_size": 4}).json()
+    assert [r["code"] for r in paged["results"]] == ["64.01", "64.02", "64.03", "64.07"]
     following = client.get(paged["next"]).json()["results"]
-    assert following[0]["code"] == "64.07"
+    assert following[0]["code"] == "64.08"
+    everything = client.get("/api/v1/regions/", {"page_size": 3}).json()["results"]
+    assert [r["code"] for r in everything] == ["64", "64.01", "64.01.01"]
 
 
 def test_a_region_by_code_has_its_children(orgs):
