@@ -4,7 +4,7 @@ whatever the number of rows (3 or 30).
 The totals are measured at 3 rows and asserted at 30 with django_assert_num_queries,
 so a query that grows with the rows fails here; the queries of this app are also
 counted exactly (the rest are the user with their organization and whatever the
-site-wide header needs, which other apps own; the session comes from the cache)."""
+site-wide header needs, which other apps own, and the session row)."""
 
 import re
 
