@@ -106,6 +106,17 @@ def _default_language():  # type: ignore[no-untyped-def]
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with an empty cache: rate-limit counters (the login throttle,
+    the API throttle) and cached pages of one test must not reach the next. On the
+    Postgres+Redis run this is the suite's own Redis database (REDIS_URL)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 # --- reference data after transactional tests ------------------------------------
 
 

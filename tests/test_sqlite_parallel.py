@@ -20,7 +20,8 @@ MAKE_USER = """
 from accounts.factories import OrganizationFactory, UserFactory
 from regions.models import Region
 org = OrganizationFactory(code="dinsos-samarinda", region=Region.objects.get(code="64.72"))
-UserFactory(username="alice", organization=org, role="caseworker")
+for number in range(20):
+    UserFactory(username=f"alice{number}", organization=org, role="caseworker")
 """
 
 
@@ -30,12 +31,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _login(base: str, results: list, barrier: threading.Barrier) -> None:
+def _login(base: str, username: str, results: list, barrier: threading.Barrier) -> None:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     page = opener.open(f"{base}/akun/masuk/", timeout=60).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode(
-        {"username": "alice", "password": "pass-for-tests-1", "csrfmiddlewaretoken": token}
+        {"username": username, "password": "pass-for-tests-1", "csrfmiddlewaretoken": token}
     ).encode()
     barrier.wait()
     try:
@@ -72,7 +73,9 @@ def test_twenty_parallel_writes_on_sqlite_give_no_500(tmp_path):
         results: list[int] = []
         barrier = threading.Barrier(20)
         threads = [
-            threading.Thread(target=_login, args=(base, results, barrier)) for _ in range(20)
+            # Distinct users: the login throttle allows 10 a minute per username.
+            threading.Thread(target=_login, args=(base, f"alice{n}", results, barrier))
+            for n in range(20)
         ]
         for thread in threads:
             thread.start()
