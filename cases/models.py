@@ -98,7 +98,7 @@ class BeneficiaryQuerySet(models.QuerySet["Beneficiary"]):
             registered = owned_q(
                 user, org_field="registered_by_org", regency_field="registered_regency"
             )
-            return registered | Exists(visible_case)
+            return registered | Q(Exists(visible_case))
 
         return in_reach(self, user, within)
 

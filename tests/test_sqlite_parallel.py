@@ -34,7 +34,9 @@ def _free_port() -> int:
 def _login(base: str, username: str, results: list, barrier: threading.Barrier) -> None:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     page = opener.open(f"{base}/akun/masuk/", timeout=60).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found is not None, "the login page has a CSRF field"
+    token = found.group(1)
     data = urllib.parse.urlencode(
         {"username": username, "password": "pass-for-tests-1", "csrfmiddlewaretoken": token}
     ).encode()

@@ -252,6 +252,7 @@ def beneficiary_register(
                 matches=describe_matches(actor, matches),
             )
     organization = actor.organization
+    assert organization is not None  # may_register: an active office
     beneficiary = Beneficiary(
         **values,
         regency=cleaned.regency,
