@@ -35,6 +35,34 @@ CHROMIUM_ARGS = [
 ]
 
 
+# PMKS_FAKE_NOW (ISO 8601 with offset) runs the whole session as if the clock
+# started at that instant (it keeps ticking); tests that freeze their own clock
+# still win. .ci/run uses it to run the calendar-sensitive modules at a month's
+# first and last minutes and at WITA midnight.
+_FAKE_NOW = os.environ.get("PMKS_FAKE_NOW", "")
+_traveller = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _traveller
+    if _FAKE_NOW:
+        import datetime as dt
+
+        import time_machine
+
+        _traveller = time_machine.travel(dt.datetime.fromisoformat(_FAKE_NOW), tick=True)
+        _traveller.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _traveller is not None:
+        _traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return f"PMKS_FAKE_NOW={_FAKE_NOW}: the clock starts there" if _FAKE_NOW else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect (visibly) what the configured stack cannot run.
 

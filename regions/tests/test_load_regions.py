@@ -144,3 +144,28 @@ def call_default() -> str:
     out = StringIO()
     call_command("load_regions", stdout=out)
     return out.getvalue()
+
+
+def test_no_code_reads_the_development_folder_beside_the_clone():
+    """A user's clone has no ../shared: nothing that runs may read it."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py", "Makefile", ".ci/run", "Dockerfile", "docker-compose.yml"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    this = Path(__file__).resolve().relative_to(root).as_posix()
+    readers = [
+        name
+        for name in tracked
+        if name != this
+        and any(
+            needle in (root / name).read_text(encoding="utf-8")
+            for needle in ("shared/data", '"shared" / "data"', '/ "shared"')
+        )
+    ]
+    assert readers == []
