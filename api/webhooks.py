@@ -130,7 +130,9 @@ def on_referral_event(event: str, referral_id: int) -> list[WebhookDelivery]:
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(
-            organization_id__in=recipients(event, referral), is_active=True
+            organization_id__in=recipients(event, referral),
+            is_active=True,
+            organization__is_active=True,  # a deactivated organization hears nothing
         )
         if event in (endpoint.events or [])
     ]
@@ -242,15 +244,16 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
     The caller (the outbox handler) retries while the status is `retrying`.
     """
     delivery = (
-        WebhookDelivery.objects.select_related("endpoint")
+        WebhookDelivery.objects.select_related("endpoint__organization")
         .filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
         .first()
     )
     if delivery is None:
         return None
     endpoint = delivery.endpoint
-    if not endpoint.is_active:
-        attempt = Attempt(False, None, "endpoint deactivated")
+    if not endpoint.is_active or not endpoint.organization.is_active:
+        # Queued before a deactivation: never sent afterwards.
+        attempt = Attempt(False, None, "endpoint or organization deactivated")
         final = True
     else:
         attempt = post(endpoint, delivery)

@@ -236,12 +236,6 @@ def test_deactivating_an_agency_ends_its_key_on_referrals(orgs, alice):
     assert not ReferralMessage.objects.filter(referral=referral).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/webhooks.py records and sends deliveries to endpoints of an inactive "
-    "organization: on_referral_event filters endpoints by is_active only, not "
-    "organization__is_active, and attempt_delivery does not check the organization",
-)
 def test_no_webhook_delivery_is_sent_to_an_inactive_organization(
     orgs, alice, django_capture_on_commit_callbacks
 ):
