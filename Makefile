@@ -6,7 +6,7 @@ REGIONS_CSV ?= regions/data/regions_kaltim.csv
 # `make run` is the embedded default: SQLite, inline tasks, DEBUG on.
 RUN_ENV := DEBUG=True
 
-.PHONY: install run test lint migrate seed messages bench serve worker beat clean
+.PHONY: mutants install run test lint migrate seed messages bench serve worker beat clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,3 +65,12 @@ beat: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles var
+
+# Mutation testing of the access door, the NIK rules and the referral state machine
+# ([tool.mutmut] in pyproject.toml; docs/TESTING.md has the last score and the
+# survivors judged equivalent). About 15 minutes on 2 cores.
+mutants: export SECRET_KEY ?= test-only-not-secret
+mutants: install
+	rm -rf mutants
+	$(VENV)/bin/mutmut run
+	$(VENV)/bin/mutmut results
