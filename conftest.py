@@ -158,6 +158,7 @@ def _restore_reference_data() -> None:
 
     for module in (
         "regions.migrations.0002_kaltim_regencies",
+        "regions.migrations.0003_kaltim_full_tree",
         "cases.migrations.0002_reference_data",
     ):
         importlib.import_module(module).forwards(apps, None)
