@@ -11,8 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_language_switch_works_without_inline_script(page, alice):
     login(page, "alice")
-    page.select_option("#lang", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the change submits the form: wait for the new page
+        page.select_option("#lang", "en")
+    page.wait_for_selector("html[lang=en]")
     assert page.locator("html").get_attribute("lang") == "en"
 
 
