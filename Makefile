@@ -6,7 +6,7 @@ REGIONS_CSV ?= regions/data/regions_kaltim.csv
 # `make run` is the embedded default: SQLite, inline tasks, DEBUG on.
 RUN_ENV := DEBUG=True
 
-.PHONY: mutants install run test lint migrate seed messages bench serve worker beat clean
+.PHONY: mutants install run test lint schema-lint migrate seed messages bench serve worker beat clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,21 @@ lint: install
 	DEBUG=True $(PY) manage.py check
 	DEBUG=True $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DEBUG=True $(PY) -m mypy .
+
+# The OpenAPI schema linted by Spectral's own `spectral:oas` ruleset (.spectral.yaml:
+# everything on but the trailing-slash rule, see docs/api.md); any warning fails.
+# Spectral is pinned in tools/spectral (package-lock.json), installed with `npm ci`.
+SPECTRAL_DIR := tools/spectral
+SPECTRAL := $(SPECTRAL_DIR)/node_modules/.bin/spectral
+
+$(SPECTRAL_DIR)/node_modules/.installed: $(SPECTRAL_DIR)/package.json $(SPECTRAL_DIR)/package-lock.json
+	cd $(SPECTRAL_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+schema-lint: install $(SPECTRAL_DIR)/node_modules/.installed
+	mkdir -p var
+	DEBUG=True $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity warn var/openapi.yaml
 
 messages: install
 	DEBUG=True $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
