@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 from pmks.errors import DomainError
@@ -68,6 +68,14 @@ def error_response(
     if message is None:
         message = GENERIC_MESSAGES.get(status_code, GENERIC_MESSAGES[400])()
     return Response(error_body(code, message, fields, details), status=status_code, headers=headers)
+
+
+def throttled_message(wait: float | None) -> str:
+    if wait is None:
+        return GENERIC_MESSAGES[429]()
+    return _("Terlalu banyak permintaan. Coba lagi dalam %(seconds)d detik.") % {
+        "seconds": int(wait)
+    }
 
 
 def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -149,6 +157,7 @@ def _api_exception(exc: exceptions.APIException) -> Response:
         fields = flatten_fields(detail)
     else:
         message, fields = str(detail), None
-    if status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+    if isinstance(exc, exceptions.Throttled):  # DRF's own text mixes languages
         code = "throttled"
+        message = throttled_message(getattr(exc, "wait", None))
     return error_response(status_code, code, message, fields=fields, headers=headers)

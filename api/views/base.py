@@ -69,6 +69,15 @@ class AccessLogMixin:
         request._pmks_started = time.monotonic()  # type: ignore[attr-defined]
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
+    def check_permissions(self, request: Request) -> None:
+        # The throttle first: a request counts whether or not it is permitted, so
+        # anonymous 401s are limited per IP too (api/throttling.py).
+        super().check_throttles(request)  # type: ignore[misc]
+        super().check_permissions(request)  # type: ignore[misc]
+
+    def check_throttles(self, request: Request) -> None:
+        """Done in check_permissions, before the permission check."""
+
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
