@@ -145,6 +145,14 @@ def _empty_cache():  # type: ignore[no-untyped-def]
     yield
 
 
+@pytest.fixture(autouse=True)
+def _outbound_to_local_receivers(settings):  # type: ignore[no-untyped-def]
+    """Webhook tests post to receivers on http://127.0.0.1 (api.testing.WebhookReceiver):
+    OUTBOUND_ALLOW_PRIVATE=True for them, as in development. The SSRF tests
+    (tests/test_security_ssrf.py) turn it off again, as in production."""
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+
+
 # --- reference data after transactional tests ------------------------------------
 
 

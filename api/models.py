@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 from accounts.models import Organization
+from pmks.outbound import validate_url
 
 
 class OrganizationAPIKey(AbstractAPIKey):
@@ -86,7 +87,8 @@ class WebhookEndpoint(models.Model):
         on_delete=models.CASCADE,
         related_name="webhook_endpoints",
     )
-    url = models.URLField(_("URL"), max_length=500)
+    # https to a public address (pmks/outbound.py); checked again at each delivery
+    url = models.URLField(_("URL"), max_length=500, validators=[validate_url])
     secret = models.CharField(_("rahasia penandatanganan"), max_length=80, editable=False)
     events = models.JSONField(_("peristiwa"), default=all_webhook_events)
     description = models.CharField(_("keterangan"), max_length=200, blank=True)
@@ -102,6 +104,17 @@ class WebhookEndpoint(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "is_active"], name="webhook_org_active_idx")
+        ]
+        constraints = [
+            # one active endpoint per URL and organization (a duplicate got every event twice)
+            models.UniqueConstraint(
+                fields=["organization", "url"],
+                condition=models.Q(is_active=True),
+                name="webhook_org_url_active_uniq",
+                violation_error_message=_(
+                    "URL ini sudah terdaftar sebagai webhook organisasi ini."
+                ),
+            )
         ]
 
     def __str__(self) -> str:

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organization, User
 from accounts.policy import allowed_key_roles, has_role, may_manage_keys, may_manage_webhooks
@@ -126,30 +127,72 @@ def webhook_endpoint_create(
     events: list[str] | None = None,
     description: str = "",
 ) -> tuple[WebhookEndpoint, str]:
-    """Register a URL; returns the endpoint and its secret (shown once)."""
+    """Register a URL; returns the endpoint and its secret (shown once).
+
+    The URL must be https to a public address (pmks/outbound.py, the model field's
+    validator); an organization has at most WEBHOOK_MAX_ENDPOINTS active endpoints,
+    one per URL."""
     if not may_manage_webhooks(actor, organization):
         raise NotAllowed(_("Anda tidak berwenang mengelola webhook organisasi ini."))
     events = list(dict.fromkeys(events)) if events else [event.value for event in WebhookEvent]
-    errors: dict[str, list[str]] = {}
     unknown = [event for event in events if event not in WebhookEvent.values]
     if unknown:
-        errors["events"] = [_("Peristiwa tidak dikenal: %(e)s.") % {"e": ", ".join(unknown)}]
-    if urlsplit(url).scheme not in ("http", "https"):
-        errors["url"] = [_("URL harus diawali http:// atau https://.")]
-    if errors:
-        raise ValidationError(errors)
+        raise ValidationError(
+            {"events": [_("Peristiwa tidak dikenal: %(e)s.") % {"e": ", ".join(unknown)}]}
+        )
     secret = new_webhook_secret()
     endpoint = WebhookEndpoint(
         organization=organization,
-        url=url,
+        url=normalized_url(url),
         secret=secret,
         events=events,
         description=description,
         created_by=actor,
     )
-    endpoint.full_clean()
-    endpoint.save()
+    endpoint.full_clean(validate_constraints=False)  # the URL's rules (resolves the host)
+    _check_endpoint_room(endpoint)
+    try:
+        with transaction.atomic():
+            endpoint.save()
+    except IntegrityError:  # the same URL registered at the same moment
+        raise ValidationError({"url": [DUPLICATE_URL]}) from None
     return endpoint, secret
+
+
+DUPLICATE_URL = gettext_lazy("URL ini sudah terdaftar sebagai webhook organisasi ini.")
+
+
+def normalized_url(url: str) -> str:
+    """Scheme and host in lower case, so one URL is not registered twice by spelling."""
+    parts = urlsplit(url.strip())
+    return urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()))
+
+
+def _check_endpoint_room(endpoint: WebhookEndpoint) -> None:
+    """The limit and the duplicate, counted under a lock on the organization's row so
+    two registrations at once cannot both take the last place."""
+    Organization.objects.select_for_update().filter(pk=endpoint.organization_id).first()
+    active = WebhookEndpoint.objects.filter(
+        organization_id=endpoint.organization_id, is_active=True
+    )
+    if active.filter(url=endpoint.url).exists():
+        raise ValidationError({"url": [DUPLICATE_URL]})
+    limit = settings.WEBHOOK_MAX_ENDPOINTS
+    if active.count() >= limit:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    ngettext(
+                        "Organisasi ini sudah memiliki %(n)d webhook aktif, batasnya. "
+                        "Nonaktifkan satu dulu.",
+                        "Organisasi ini sudah memiliki %(n)d webhook aktif, batasnya. "
+                        "Nonaktifkan satu dulu.",
+                        limit,
+                    )
+                    % {"n": limit}
+                ]
+            }
+        )
 
 
 @transaction.atomic

@@ -39,8 +39,6 @@ import hmac
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,16 +47,20 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.policy import referral_sending_office
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from outbox.dispatch import GiveUp, RetryLater
 from outbox.services import outbox_write
+from pmks import outbound
 
 logger = logging.getLogger("pmks.api.webhooks")
 
 BOTH_ENDS = {WebhookEvent.DECISION, WebhookEvent.COMPLETED, WebhookEvent.OVERDUE}
 USER_AGENT = "PMKS-Kaltim-Webhooks/1"
+# Recorded on a delivery that was not sent; like pmks.outbound's reasons, shown as is.
+ENDPOINT_INACTIVE = gettext_noop("webhook atau organisasi nonaktif")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -182,14 +184,6 @@ def deliver_webhook(delivery_id: int) -> str:
     return "outbox"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect is a failed delivery, never a re-POST elsewhere
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 @dataclass(frozen=True)
 class Attempt:
     ok: bool
@@ -207,29 +201,25 @@ def post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Attempt:
         separators=(",", ":"),
         sort_keys=True,
     ).encode()
-    request = urllib.request.Request(  # noqa: S310 (http/https checked on registration)
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-PMKS-Event": delivery.event,
-            "X-PMKS-Delivery": str(delivery.delivery_id),
-            "X-PMKS-Event-Id": str(delivery.delivery_id),
-            "X-PMKS-Signature": sign(endpoint.secret, int(time.time()), body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-PMKS-Event": delivery.event,
+        "X-PMKS-Delivery": str(delivery.delivery_id),
+        "X-PMKS-Event-Id": str(delivery.delivery_id),
+        "X-PMKS-Signature": sign(endpoint.secret, int(time.time()), body),
+    }
     try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            code = response.status
-    except urllib.error.HTTPError as exc:
-        return Attempt(False, exc.code, f"HTTP {exc.code}")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return Attempt(False, None, str(getattr(exc, "reason", exc))[:500])
-    if 200 <= code < 300:
-        return Attempt(True, code)
-    return Attempt(False, code, f"HTTP {code}")
+        response = outbound.post(
+            endpoint.url, body, headers, read_timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+        )
+    except outbound.OutboundError as exc:
+        # the organization sees the classified reason; the raw cause stays in this log
+        logger.warning("webhook %s → %s: %s", delivery.delivery_id, endpoint.url, exc.detail)
+        return Attempt(False, exc.status, exc.reason)
+    if 200 <= response.status < 300:
+        return Attempt(True, response.status)
+    return Attempt(False, response.status, outbound.http_status_reason(response.status))
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -253,7 +243,7 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
     endpoint = delivery.endpoint
     if not endpoint.is_active or not endpoint.organization.is_active:
         # Queued before a deactivation: never sent afterwards.
-        attempt = Attempt(False, None, "endpoint or organization deactivated")
+        attempt = Attempt(False, None, ENDPOINT_INACTIVE)
         final = True
     else:
         attempt = post(endpoint, delivery)

@@ -432,10 +432,18 @@ SPECTACULAR_SETTINGS = {
 }
 # api app: keys, webhooks (api/services.py, api/webhooks.py)
 API_KEY_DEFAULT_VALID_DAYS = env_int("API_KEY_DEFAULT_VALID_DAYS", 365)
-WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)  # read timeout of a delivery
+WEBHOOK_MAX_ENDPOINTS = env_int("WEBHOOK_MAX_ENDPOINTS", 5)  # active ones, per organization
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+# Outbound HTTP (pmks/outbound.py): https to public addresses only, unless this is
+# True (tests and development: plain http and private addresses allowed).
+OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
+OUTBOUND_CONNECT_TIMEOUT_SECONDS = env_int("OUTBOUND_CONNECT_TIMEOUT_SECONDS", 5)
+OUTBOUND_READ_TIMEOUT_SECONDS = env_int("OUTBOUND_READ_TIMEOUT_SECONDS", 10)
+OUTBOUND_MAX_RESPONSE_BYTES = env_int("OUTBOUND_MAX_RESPONSE_BYTES", 65536)
+OUTBOUND_CA_FILE = env_str("OUTBOUND_CA_FILE", "")  # an extra CA bundle (PEM); empty: the system's
 
 LOGGING = {
     "version": 1,

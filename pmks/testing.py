@@ -36,6 +36,8 @@ def env_for_test_database(**extra: str) -> dict[str, str]:
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": "test-only-not-secret",
         "DEBUG": "False",
+        # the test's own choice (conftest allows the local webhook receivers)
+        "OUTBOUND_ALLOW_PRIVATE": str(settings.OUTBOUND_ALLOW_PRIVATE),
         **extra,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)

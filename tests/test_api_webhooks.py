@@ -175,7 +175,7 @@ def test_unsubscribed_or_inactive_endpoints_get_nothing(
     orgs, alice, case, receiver, django_capture_on_commit_callbacks
 ):
     register(orgs["rsud"], receiver.url, ["overdue"])
-    inactive, _ = register(orgs["rsud"], receiver.url)
+    inactive, _ = register(orgs["rsud"], receiver.url + "?all")  # one active endpoint per URL
     WebhookEndpoint.objects.filter(pk=inactive.pk).update(is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
         send(alice, case, orgs["rsud"])
