@@ -3,6 +3,15 @@
 Only the head of a shard (its oldest pending row) is ever claimed, so rows of one
 shard go out in order and a failing shard waits alone; other shards keep moving.
 
+Fairness. A run serves the shards in rounds: a shard served in this round is
+skipped until every other due shard had its turn, so a shard with a long backlog
+(an endpoint catching up) takes one row per round, not the whole batch. A worker
+on Postgres runs `OUTBOX_DISPATCH_THREADS` claims at once (threads, each with its
+own connection; SKIP LOCKED keeps them on different shards), so an endpoint that
+times out holds one thread for at most its timeout while the others carry on; an
+idle thread keeps polling while another is in flight, so a row committed during a
+slow attempt goes out at once.
+
 Claim. Postgres: one short transaction per row, `SELECT … FOR UPDATE SKIP LOCKED`
 on the due heads; the handler runs and the row is marked inside that transaction,
 so two dispatchers never hold the same row, and a dispatcher that dies mid-way
@@ -24,14 +33,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.query import QuerySet
 from django.utils import timezone
@@ -59,6 +70,7 @@ class Outcome:
     event_id: str
     kind: str
     state: str  # sent, retrying, dead
+    shard: str = ""
 
 
 def handler_for(kind: str) -> Callable[[OutboxEvent], Any]:
@@ -94,41 +106,100 @@ def due_heads(now: dt.datetime) -> QuerySet[OutboxEvent]:
     )
 
 
-def dispatch(*, max_seconds: float = 50.0, max_rows: int = 1000) -> list[Outcome]:
+def dispatch(*, max_seconds: float = 50.0, max_rows: int = 1000, threads: int = 1) -> list[Outcome]:
     """Send due rows until none is left, `max_rows` were handled or `max_seconds`
-    passed. Safe to run in any number of processes at once."""
-    started = time.monotonic()
-    outcomes: list[Outcome] = []
-    while len(outcomes) < max_rows and time.monotonic() - started < max_seconds:
-        outcome = dispatch_one()
-        if outcome is None:
-            break
-        outcomes.append(outcome)
-    return outcomes
+    passed, shards in rounds; `threads` > 1 handles that many shards at once
+    (Postgres only; SQLite runs one). Safe to run in any number of processes at once."""
+    run = _Run(max_seconds=max_seconds, max_rows=max_rows)
+    if threads <= 1 or not connection.features.has_select_for_update_skip_locked:
+        run.drain()
+        return run.outcomes
+    with ThreadPoolExecutor(threads, thread_name_prefix="outbox") as pool:
+        for future in [pool.submit(run.drain_in_thread) for _ in range(threads)]:
+            future.result()
+    return run.outcomes
 
 
-def dispatch_one(now: dt.datetime | None = None) -> Outcome | None:
-    """Claim and handle one due head row. None when nothing is due."""
+# A round forgets its shards past this many (the NOT IN list stays short).
+ROUND_MAX_SHARDS = 200
+IDLE_POLL_SECONDS = 0.2
+
+
+class _Run:
+    """One dispatch run: its budget, its outcomes and the shards served this round."""
+
+    def __init__(self, *, max_seconds: float, max_rows: int) -> None:
+        self.deadline = time.monotonic() + max_seconds
+        self.max_rows = max_rows
+        self.outcomes: list[Outcome] = []
+        self.served: set[str] = set()
+        self.in_flight = 0
+        self.lock = threading.Lock()
+
+    def _more(self) -> bool:
+        return len(self.outcomes) < self.max_rows and time.monotonic() < self.deadline
+
+    def drain(self, *, poll_while_busy: bool = False) -> None:
+        while self._more():
+            with self.lock:
+                skip = frozenset(self.served)
+                self.in_flight += 1
+            try:
+                outcome = dispatch_one(skip_shards=skip)
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
+            with self.lock:
+                if outcome is not None:
+                    self.outcomes.append(outcome)
+                    self.served.add(outcome.shard)
+                    if len(self.served) >= ROUND_MAX_SHARDS:
+                        self.served.clear()
+                    continue
+                if skip:  # only shards served this round are due: the next round
+                    self.served -= skip
+                    continue
+                others_busy = self.in_flight > 0
+            if not (poll_while_busy and others_busy):
+                return
+            time.sleep(IDLE_POLL_SECONDS)  # a slow attempt elsewhere: new rows may come
+
+    def drain_in_thread(self) -> None:
+        try:
+            self.drain(poll_while_busy=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+
+def dispatch_one(
+    now: dt.datetime | None = None, *, skip_shards: Collection[str] = ()
+) -> Outcome | None:
+    """Claim and handle one due head row (not of `skip_shards`). None when nothing is due."""
     if connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():
             event = (
-                due_heads(now or timezone.now())
+                _heads(now or timezone.now(), skip_shards)
                 .select_for_update(skip_locked=True, of=("self",))
                 .first()
             )
             if event is None:
                 return None
             return _handle(event)
-    event = _claim_with_lease(now or timezone.now())
+    event = _claim_with_lease(now or timezone.now(), skip_shards)
     if event is None:
         return None
     return _handle(event)
 
 
-def _claim_with_lease(now: dt.datetime) -> OutboxEvent | None:
+def _heads(now: dt.datetime, skip_shards: Collection[str]) -> QuerySet[OutboxEvent]:
+    heads = due_heads(now)
+    return heads.exclude(shard__in=list(skip_shards)) if skip_shards else heads
+
+
+def _claim_with_lease(now: dt.datetime, skip_shards: Collection[str]) -> OutboxEvent | None:
     unleased = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
     lease = now + dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
-    for pk in due_heads(now).filter(unleased).values_list("pk", flat=True)[:20]:
+    for pk in _heads(now, skip_shards).filter(unleased).values_list("pk", flat=True)[:20]:
         claimed = OutboxEvent.objects.filter(PENDING, unleased, pk=pk).update(locked_until=lease)
         if claimed:
             return OutboxEvent.objects.get(pk=pk)
@@ -179,7 +250,7 @@ def _handle(event: OutboxEvent) -> Outcome:
         attempts,
         error,
     )
-    return Outcome(str(event.event_id), event.kind, state)
+    return Outcome(str(event.event_id), event.kind, state, event.shard)
 
 
 def next_due_in(now: dt.datetime | None = None) -> float | None:

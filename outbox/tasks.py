@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import current_app, shared_task
+from django.conf import settings
 
 from outbox import dispatch
 
@@ -21,8 +22,12 @@ DISPATCH_TIME_LIMIT = 150
 
 
 def _run() -> int:
-    outcomes = dispatch.dispatch(max_seconds=DISPATCH_SOFT_LIMIT - 30)
-    if not current_app.conf.task_always_eager:
+    inline = current_app.conf.task_always_eager
+    # Inline (the embedded default, tests' celery_inline) runs in the caller's own
+    # transaction: other threads would not see its rows.
+    threads = 1 if inline else settings.OUTBOX_DISPATCH_THREADS
+    outcomes = dispatch.dispatch(max_seconds=DISPATCH_SOFT_LIMIT - 30, threads=threads)
+    if not inline:
         # Rows retrying before the next sweep get a kick of their own
         # (inline, the embedded default leaves them to the sweep).
         wait = dispatch.next_due_in()

@@ -197,6 +197,8 @@ HEALTH_OUTBOX_MAX_LAG_SECONDS = env_int("HEALTH_OUTBOX_MAX_LAG_SECONDS", 300)
 RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
 # Requests one web process runs at once; past it, 503 + Retry-After at once.
 WEB_MAX_IN_FLIGHT = env_int("WEB_MAX_IN_FLIGHT", 0)  # 0: no limit (gunicorn.conf.py sets it)
+# Beat sends the outbox sweep this often (the kick after commit is the fast path).
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "pmks.health.worker_heartbeat",
@@ -213,8 +215,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "outbox-sweep": {
         "task": "outbox.tasks.sweep_outbox",
-        "schedule": timedelta(minutes=1),
-        "options": {"expires": 55},  # a sweep queued behind a stopped worker is not stacked
+        "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS),
+        # a sweep queued behind a stopped worker is not stacked
+        "options": {"expires": max(OUTBOX_SWEEP_SECONDS - 5, 1)},
     },
     "stats-daily-snapshot": {
         "task": "stats.tasks.take_daily_snapshot",
@@ -388,6 +391,8 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)  # SQLite claims only
+# Shards a worker's dispatch task sends to at once (Postgres; threads, one connection each)
+OUTBOX_DISPATCH_THREADS = env_int("OUTBOX_DISPATCH_THREADS", 4)
 
 # --- Statistics --------------------------------------------------------------
 STATS_REFRESH_DEBOUNCE_SECONDS = env_int("STATS_REFRESH_DEBOUNCE_SECONDS", 5)
@@ -414,21 +419,52 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "PMKS Kaltim API",
     "DESCRIPTION": "Referrals, cases and statistics of the social offices of Kalimantan Timur.",
     "VERSION": "1.0.0",
+    # 3.1: a nullable reference is `oneOf: [$ref, {type: null}]` (3.0's `nullable` next
+    # to a bare $ref means nothing and generators drop it).
+    "OAS_VERSION": "3.1.0",
+    "CONTACT": {"name": "Dinas Sosial Provinsi Kalimantan Timur", "url": SITE_URL},
+    "SERVERS": [{"url": SITE_URL, "description": "This deployment (SITE_URL)"}],
+    "TAGS": [
+        {"name": "account", "description": "The key in use and its organization."},
+        {"name": "referrals", "description": "Inbox, outbox, decisions and conversation."},
+        {"name": "beneficiaries", "description": "People registered by offices."},
+        {"name": "cases", "description": "Cases of the caller's office and their moves."},
+        {"name": "services", "description": "Services delivered within a case."},
+        {"name": "reference", "description": "Regions, categories, service types, directory."},
+        {"name": "statistics", "description": "Rolled-up figures of the dashboards."},
+        {"name": "webhooks", "description": "Webhook endpoints and their deliveries."},
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served from static files, no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Inputs and outputs are separate components; read-only (output) fields are required.
     "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_NO_READ_ONLY_REQUIRED": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # English component names for every choice set (the values on the wire are stable
+    # English codes; their Indonesian labels are listed in each enum's description).
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "api.models.WebhookEvent",
         "DeliveryStatusEnum": "api.models.DeliveryStatus",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "ServiceStatusEnum": "cases.models.ServiceStatus",
+        "PriorityEnum": "cases.models.Priority",
+        "ClosureReasonEnum": "cases.models.ClosureReason",
+        "LegalBasisEnum": "cases.models.LegalBasis",
+        "SexEnum": "cases.models.Sex",
+        "NikAbsentReasonEnum": "cases.models.NikAbsentReason",
+        "RoleEnum": "accounts.models.Role",
         "ReferralStatusEnum": "referrals.models.ReferralStatus",
         "ReferralKindEnum": "referrals.models.ReferralKind",
+        "UrgencyEnum": "referrals.models.Urgency",
         "OrganizationKindEnum": "accounts.models.OrganizationKind",
+        "RegionLevelEnum": "regions.models.Level",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess_schema",
+    ],
 }
 # api app: keys, webhooks (api/services.py, api/webhooks.py)
 API_KEY_DEFAULT_VALID_DAYS = env_int("API_KEY_DEFAULT_VALID_DAYS", 365)
