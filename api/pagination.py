@@ -1,4 +1,7 @@
-"""Cursor pagination: stable order, no COUNT(*), opaque `next`/`previous` links."""
+"""Cursor pagination: stable order, no COUNT(*), opaque `next`/`previous` links.
+
+`page_size` outside 1..max_page_size (or not a whole number) is a 400 naming the
+field, never clamped silently."""
 
 from __future__ import annotations
 
@@ -9,6 +12,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
+# Examples for the schema: real cursor links of this API, not DRF's placeholder.
+NEXT_EXAMPLE = "https://pmks.example.go.id/api/v1/referrals/?cursor=cD0yMDI1LTAzLTAx"
+PREVIOUS_EXAMPLE = "https://pmks.example.go.id/api/v1/referrals/?cursor=cj0xJnA9MjAyNS0wMy0wMg"
+
 
 class NewestFirstPagination(CursorPagination):
     """Lists that grow (referrals, cases, beneficiaries, services, deliveries)."""
@@ -17,6 +24,22 @@ class NewestFirstPagination(CursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
+        if not 1 <= value <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Harus bilangan bulat dari 1 sampai %(max)d.")
+                        % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return value
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:
@@ -34,6 +57,27 @@ class NewestFirstPagination(CursorPagination):
                     "maximum": self.max_page_size,
                 }
         return parameters
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """`next`/`previous` always present, a link or null (OpenAPI 3.1 form)."""
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": _link("The next page; null on the last one.", NEXT_EXAMPLE),
+                "previous": _link("The previous page; null on the first one.", PREVIOUS_EXAMPLE),
+                "results": schema,
+            },
+        }
+
+
+def _link(description: str, example: str) -> dict[str, Any]:
+    return {
+        "type": ["string", "null"],
+        "format": "uri",
+        "description": description,
+        "example": example,
+    }
 
 
 class OldestFirstPagination(NewestFirstPagination):

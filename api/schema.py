@@ -1,4 +1,6 @@
-"""OpenAPI helpers: the Api-Key security scheme and the documented error responses."""
+"""OpenAPI helpers: the Api-Key security scheme, the documented error responses,
+the ETag/If-Match headers, and the hook that finishes the schema (settings
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
 
 from __future__ import annotations
 
@@ -63,9 +65,20 @@ ERROR_EXAMPLES = {
             "precondition_required", "Header If-Match (ETag terakhir) wajib untuk perubahan ini."
         ),
     ),
+    422: (
+        "Idempotency-Key reused",
+        _error(
+            "idempotency_key_reused",
+            "Idempotency-Key ini sudah dipakai untuk permintaan dengan isi lain.",
+        ),
+    ),
     429: (
         "Rate limit",
-        _error("throttled", "Permintaan dibatasi. Tersedia lagi dalam 42 detik."),
+        _error("throttled", "Terlalu banyak permintaan. Coba lagi dalam 42 detik."),
+    ),
+    503: (
+        "Database unavailable",
+        _error("database_unavailable", "Basis data sedang tidak dapat dihubungi."),
     ),
 }
 
@@ -77,7 +90,10 @@ DESCRIPTIONS = {
     409: "Conflicts with the current state (already decided, not allowed now, duplicate).",
     412: "The If-Match version is stale: nothing was changed.",
     428: "If-Match is required on this update.",
+    422: "The Idempotency-Key was used before with another body: nothing was done.",
     429: "Too many requests for this key; see Retry-After.",
+    503: "Temporarily unavailable (database outage, or the server is at capacity); "
+    "see Retry-After.",
 }
 
 
@@ -111,3 +127,88 @@ IF_MATCH_REQUIRED = OpenApiParameter(
     description='The ETag of the object as you last read it, e.g. `"3"`. '
     "Missing → 428; stale → 412 and nothing changes.",
 )
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description='The object\'s version, e.g. `"3"`: send it back in `If-Match` to change it.',
+)
+
+
+# --- the hook ------------------------------------------------------------------------
+
+HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+# May answer any operation: no or bad key, wrong role, rate limit, outage.
+ANY_OPERATION = (401, 403, 429, 503)
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer"},
+}
+
+
+def postprocess_schema(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+    """Every operation lists the errors it can answer (typed by the `Error`
+    component), query enums are the shared English-named enum components, and
+    nothing is named after a (translated) label."""
+    enums = {
+        frozenset(map(str, schema["enum"])): name
+        for name, schema in result.get("components", {}).get("schemas", {}).items()
+        if "enum" in schema and None not in schema["enum"]
+    }
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for parameter in operation.get("parameters", []):
+                _shared_enum(parameter, enums)
+            _declare_errors(path, operation)
+    return result
+
+
+def _shared_enum(parameter: dict[str, Any], enums: dict[frozenset[str], str]) -> None:
+    """A query parameter's choices: the enum component with the same values, or an
+    inline string enum; its Indonesian label (`title`) would name generated types."""
+    schema = parameter.get("schema", {})
+    schema.pop("title", None)
+    if "enum" not in schema:
+        return
+    name = enums.get(frozenset(map(str, schema["enum"])))
+    if name is not None:
+        parameter["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    else:
+        schema.setdefault("type", "string")
+
+
+def _wanted_errors(path: str, operation: dict[str, Any]) -> set[int]:
+    codes = set(ANY_OPERATION)
+    parameters = operation.get("parameters", [])
+    if "{" in path:
+        codes.add(404)
+    if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
+        codes.add(400)
+    if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in parameters):
+        codes.add(412)
+    if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+        codes.add(422)
+    return codes
+
+
+def _declare_errors(path: str, operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    for code in sorted(_wanted_errors(path, operation)):
+        if str(code) not in responses:
+            summary, value = ERROR_EXAMPLES[code]
+            example = {"value": value, "summary": summary}
+            responses[str(code)] = {
+                "description": DESCRIPTIONS[code],
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"},
+                        "examples": {summary.replace(" ", ""): example},
+                    }
+                },
+            }
+    for retry_code in ("429", "503"):
+        if retry_code in responses:
+            responses[retry_code].setdefault("headers", {})["Retry-After"] = RETRY_AFTER

@@ -18,11 +18,14 @@ from cases.models import (
     Case,
     CaseStatus,
     ClosureReason,
+    LegalBasis,
+    NikAbsentReason,
     PmksCategory,
     Priority,
     ServiceDelivery,
     ServiceStatus,
     ServiceType,
+    Sex,
 )
 from regions.models import Region
 
@@ -30,8 +33,11 @@ from regions.models import Region
 
 
 class BeneficiarySerializer(serializers.ModelSerializer):
-    nik_absent_reason = serializers.CharField(
-        read_only=True, help_text="Why there is no NIK (a code), empty when there is one."
+    nik_absent_reason = serializers.ChoiceField(
+        choices=NikAbsentReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Why there is no NIK, empty when there is one.",
     )
     region = serializers.CharField(source="region.code", read_only=True)
     regency = serializers.CharField(source="regency.code", read_only=True)
@@ -77,10 +83,12 @@ class BeneficiaryDetailSerializer(BeneficiarySerializer):
 
 class BeneficiaryInput(serializers.Serializer):
     nik = serializers.CharField(required=False, allow_blank=True, max_length=32)
-    nik_absent_reason = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    nik_absent_reason = serializers.ChoiceField(
+        choices=NikAbsentReason.choices, required=False, allow_blank=True
+    )
     no_kk = serializers.CharField(required=False, allow_blank=True, max_length=32)
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    sex = serializers.CharField(required=False, allow_blank=True, max_length=1)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
     birth_date = serializers.DateField(required=False, allow_null=True)
     birth_date_estimated = serializers.BooleanField(required=False, default=False)
     birth_place = serializers.CharField(required=False, allow_blank=True, max_length=100)
@@ -95,7 +103,9 @@ class BeneficiaryInput(serializers.Serializer):
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
     has_disability = serializers.BooleanField(required=False, default=False)
     disability_note = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    legal_basis = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    legal_basis = serializers.ChoiceField(
+        choices=LegalBasis.choices, required=False, allow_blank=True
+    )
     consent_note = serializers.CharField(required=False, allow_blank=True, max_length=300)
     nik_mismatch_confirmed = serializers.BooleanField(
         required=False,
@@ -155,8 +165,11 @@ class CaseMoveSerializer(serializers.Serializer):
 
 
 class CaseDetailSerializer(CaseSerializer):
-    closure_reason = serializers.CharField(
-        read_only=True, help_text="A closure reason code, empty while the case is not closing."
+    closure_reason = serializers.ChoiceField(
+        choices=ClosureReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Why the case closes, empty while it is not closing.",
     )
     other_categories = serializers.SlugRelatedField(  # type: ignore[var-annotated]
         many=True, slug_field="code", read_only=True

@@ -118,7 +118,9 @@ class ReferralCreateInput(serializers.Serializer):
         max_length=5000, help_text="The only part of the case file the receiver sees."
     )
     legal_basis = serializers.ChoiceField(choices=LegalBasis.choices)
-    consent_note = serializers.CharField(max_length=300, required=False, default="")
+    consent_note = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
 
 
 class AcceptInput(serializers.Serializer):

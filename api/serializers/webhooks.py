@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
+from accounts.models import Role
 from api.models import OrganizationAPIKey, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from api.serializers.common import OrganizationRefSerializer
 
@@ -37,7 +38,9 @@ class WebhookEndpointInput(serializers.Serializer):
         allow_empty=False,
         help_text="Events to receive; all of them when omitted.",
     )
-    description = serializers.CharField(max_length=200, required=False, default="")
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
@@ -71,6 +74,6 @@ class ApiKeyInfoSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
     organization = OrganizationRefSerializer(allow_null=True)
     api_key = ApiKeyInfoSerializer(allow_null=True, help_text="Null for a browser session.")

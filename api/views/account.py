@@ -72,20 +72,20 @@ class WebhookListView(ApiView):
 
     @extend_schema(
         summary="List the organization's webhooks",
+        description="Every endpoint of the caller's organization, active or not (not paginated: "
+        "an organization has a few).",
         responses={200: WebhookEndpointSerializer(many=True), **errors()},
         examples=[
             OpenApiExample(
                 "Webhook",
-                value=[
-                    {
-                        "id": 7,
-                        "url": "https://simrs.example.go.id/pmks/webhook",
-                        "events": ["new_referral", "decision"],
-                        "description": "SIMRS",
-                        "is_active": True,
-                        "created_at": "2025-03-01T10:12:00+08:00",
-                    }
-                ],
+                value={
+                    "id": 7,
+                    "url": "https://simrs.example.go.id/pmks/webhook",
+                    "events": ["new_referral", "decision"],
+                    "description": "SIMRS",
+                    "is_active": True,
+                    "created_at": "2025-03-01T10:12:00+08:00",
+                },
                 response_only=True,
             )
         ],

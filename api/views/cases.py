@@ -22,7 +22,7 @@ from api.concurrency import expected_version, stale_is_412, with_etag
 from api.errors import error_response
 from api.pagination import NewestFirstPagination
 from api.permissions import IsOfficeUser
-from api.schema import IF_MATCH, IF_MATCH_REQUIRED, errors
+from api.schema import ETAG, IF_MATCH, IF_MATCH_REQUIRED, errors
 from api.serializers.cases import (
     BeneficiaryDetailSerializer,
     BeneficiaryInput,
@@ -139,6 +139,7 @@ CASE_DETAIL_EXAMPLE = {
         {"move": "monitor", "to_status": "monitoring"},
         {"move": "request_closure", "to_status": "closure_requested"},
     ],
+    "history_until": None,
 }
 SERVICE_EXAMPLE = {
     "id": 311,
@@ -216,6 +217,7 @@ class BeneficiaryListView(ApiGenericView):
         "near birth date, same kabupaten/kota) are a 409 with `details.matches` until you "
         "send `confirm_new: true`.",
         request=BeneficiaryInput,
+        parameters=[ETAG],
         responses={201: BeneficiaryDetailSerializer, **errors(400, 403, 409)},
         examples=[
             OpenApiExample(
@@ -260,6 +262,7 @@ class BeneficiaryListView(ApiGenericView):
     tags=["beneficiaries"],
     summary="One beneficiary",
     description="The person's data (recorded in the personal-data access log), with an ETag.",
+    parameters=[ETAG],
     responses={200: BeneficiaryDetailSerializer, **errors(403, 404)},
     examples=[
         OpenApiExample(
@@ -322,6 +325,7 @@ class CaseListView(ApiGenericView):
         summary="Open a case",
         description="For a beneficiary you may see, owned by your office.",
         request=CaseCreateInput,
+        parameters=[ETAG],
         responses={201: CaseDetailSerializer, **errors(400, 403, 404)},
         examples=[
             OpenApiExample(
@@ -365,6 +369,7 @@ class CaseDetailView(ApiView):
         "Recorded in the personal-data access log. An office that transferred the case "
         "away reads it as it was at the transfer, as on the case page: `history_until` is "
         "the transfer time, `allowed_moves` is empty and nothing after it is shown.",
+        parameters=[ETAG],
         responses={200: CaseDetailSerializer, **errors(403, 404)},
         examples=[OpenApiExample("Case", value=CASE_DETAIL_EXAMPLE, response_only=True)],
     )
@@ -388,7 +393,7 @@ class CaseDetailView(ApiView):
         summary="Edit a case",
         description="Category, priority, summary. `If-Match` is required: stale → 412, "
         "nothing changes.",
-        parameters=[IF_MATCH_REQUIRED],
+        parameters=[IF_MATCH_REQUIRED, ETAG],
         request=CaseUpdateInput,
         responses={200: CaseDetailSerializer, **errors(400, 403, 404, 412, 428)},
         examples=[
@@ -418,7 +423,7 @@ class CaseDetailView(ApiView):
     "(a supervisor approves) or back (a supervisor rejects, with `reason`); closed → open "
     "(reopen, with `reason`). A move not in the table is 409 `transition_not_allowed`. "
     "`If-Match` is honoured (stale → 412).",
-    parameters=[IF_MATCH],
+    parameters=[IF_MATCH, ETAG],
     request=CaseTransitionInput,
     responses={200: CaseDetailSerializer, **errors(400, 403, 404, 409, 412)},
     examples=[
@@ -458,6 +463,8 @@ class ServiceListView(ApiGenericView):
 
     @extend_schema(
         summary="Services delivered on a case",
+        description="Newest first, cursor-paginated. An office that transferred the case away "
+        "sees those recorded up to the transfer.",
         responses={200: ServiceDeliverySerializer(many=True), **errors(400, 403, 404)},
         examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
@@ -471,7 +478,10 @@ class ServiceListView(ApiGenericView):
 
     @extend_schema(
         summary="Record a service on a case",
+        description="Your office records a service given (or planned) on one of its cases; "
+        "the answer carries the new service's ETag.",
         request=ServiceDeliveryInput,
+        parameters=[ETAG],
         responses={201: ServiceDeliverySerializer, **errors(400, 403, 404, 409)},
         examples=[
             OpenApiExample(
@@ -512,6 +522,7 @@ class ServiceDetailView(ApiView):
     @extend_schema(
         summary="One service delivered",
         description="With an ETag for If-Match.",
+        parameters=[ETAG],
         responses={200: ServiceDeliverySerializer, **errors(403, 404)},
         examples=[OpenApiExample("Service", value=SERVICE_EXAMPLE, response_only=True)],
     )
@@ -523,7 +534,7 @@ class ServiceDetailView(ApiView):
     @extend_schema(
         summary="Update a service delivered",
         description="Status, dates, provider, outcome. `If-Match` is required: stale → 412.",
-        parameters=[IF_MATCH_REQUIRED],
+        parameters=[IF_MATCH_REQUIRED, ETAG],
         request=ServiceDeliveryUpdateInput,
         responses={200: ServiceDeliverySerializer, **errors(400, 403, 404, 412, 428)},
         examples=[

@@ -167,14 +167,12 @@ class RegionDetailView(ApiView):
     examples=[
         OpenApiExample(
             "Category",
-            value=[
-                {
-                    "code": "PMKS11",
-                    "name": "Gelandangan",
-                    "name_id": "Gelandangan",
-                    "is_child": False,
-                }
-            ],
+            value={
+                "code": "PMKS11",
+                "name": "Gelandangan",
+                "name_id": "Gelandangan",
+                "is_child": False,
+            },
             response_only=True,
         )
     ],
@@ -195,14 +193,12 @@ class CategoryListView(ApiView):
     examples=[
         OpenApiExample(
             "Service type",
-            value=[
-                {
-                    "code": "shelter",
-                    "name": "Tempat tinggal sementara (shelter)",
-                    "name_id": "Tempat tinggal sementara (shelter)",
-                    "has_capacity": True,
-                }
-            ],
+            value={
+                "code": "shelter",
+                "name": "Tempat tinggal sementara (shelter)",
+                "name_id": "Tempat tinggal sementara (shelter)",
+                "has_capacity": True,
+            },
             response_only=True,
         )
     ],

@@ -20,7 +20,7 @@ from accounts.models import User
 from api.concurrency import expected_version, stale_is_412, with_etag
 from api.pagination import OldestFirstPagination
 from api.permissions import BelongsToOrganization, IsOfficeUser
-from api.schema import IF_MATCH, errors
+from api.schema import ETAG, IF_MATCH, errors
 from api.serializers.referrals import (
     AcceptInput,
     CancelInput,
@@ -159,6 +159,7 @@ class ReferralListView(ApiGenericView):
         "kabupaten/kota (the case moves on acceptance) or `service` to a partner agency, "
         "UPTD or office (optionally a directory `offer`). Same rules as the HTML form.",
         request=ReferralCreateInput,
+        parameters=[ETAG],
         responses={201: ReferralDetailSerializer, **errors(400, 403, 404, 409)},
         examples=[
             OpenApiExample(
@@ -204,6 +205,7 @@ class ReferralListView(ApiGenericView):
     description="The shared summary and the beneficiary's identity (never the rest of the "
     "case file), the moves you may make now (`allowed_actions`), and an `ETag` header with "
     "the version for If-Match. The read is recorded in the personal-data access log.",
+    parameters=[ETAG],
     responses={200: ReferralDetailSerializer, **errors(404)},
     examples=[
         OpenApiExample(
@@ -275,9 +277,16 @@ class _MoveView(ApiView):
         return _detail(request, referral)
 
 
-def _move_schema(summary: str, description: str, request: Any, example: Any) -> Any:
+def _move_schema(
+    summary: str, description: str, request: Any, example: Any, after: dict[str, Any]
+) -> Any:
+    """`after`: what the move changes in the example referral (status, allowed_actions...)."""
     examples = [
-        OpenApiExample("Referral after the move", value=REFERRAL_EXAMPLE, response_only=True)
+        OpenApiExample(
+            "Referral after the move",
+            value={**REFERRAL_EXAMPLE, "version": 2, **after},
+            response_only=True,
+        )
     ]
     if example is not None:
         examples.append(OpenApiExample("Input", value=example, request_only=True))
@@ -288,7 +297,7 @@ def _move_schema(summary: str, description: str, request: Any, example: Any) -> 
         + " Send `If-Match` with the ETag you read to refuse the move if the referral "
         "changed meanwhile (412). When two people decide at once, exactly one wins; "
         "the other gets 409 `already_decided`.",
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH, ETAG],
         request=request,
         responses={200: ReferralDetailSerializer, **errors(400, 403, 404, 409, 412)},
         examples=examples,
@@ -301,6 +310,11 @@ def _move_schema(summary: str, description: str, request: Any, example: Any) -> 
     "services (ongoing); a transfer moves the case to your office.",
     AcceptInput,
     {},
+    {
+        "status": "accepted",
+        "decided_at": "2025-03-01T10:30:00+08:00",
+        "allowed_actions": ["complete"],
+    },
 )
 class ReferralAcceptView(_MoveView):
     input_class = AcceptInput
@@ -312,6 +326,12 @@ class ReferralAcceptView(_MoveView):
     "The receiving organization declines, with a reason (required).",
     DeclineInput,
     {"reason": "Kuota layanan bulan ini penuh; silakan rujuk ke RSUD Kanujoso."},
+    {
+        "status": "declined",
+        "decided_at": "2025-03-01T10:30:00+08:00",
+        "decision_reason": "Kuota layanan bulan ini penuh; silakan rujuk ke RSUD Kanujoso.",
+        "allowed_actions": [],
+    },
 )
 class ReferralDeclineView(_MoveView):
     input_class = DeclineInput
@@ -323,6 +343,14 @@ class ReferralDeclineView(_MoveView):
     "The receiving organization reports the outcome of an accepted service referral.",
     CompleteInput,
     {"outcome": "Pemeriksaan selesai; terdaftar BPJS PBI, kontrol rutin di puskesmas."},
+    {
+        "status": "completed",
+        "decided_at": "2025-03-01T10:30:00+08:00",
+        "completed_at": "2025-03-05T14:00:00+08:00",
+        "outcome": "Pemeriksaan selesai; terdaftar BPJS PBI, kontrol rutin di puskesmas.",
+        "version": 3,
+        "allowed_actions": [],
+    },
 )
 class ReferralCompleteView(_MoveView):
     input_class = CompleteInput
@@ -334,6 +362,12 @@ class ReferralCompleteView(_MoveView):
     "The sending office withdraws a referral still pending.",
     CancelInput,
     {"reason": "Penerima manfaat sudah pulang ke daerah asal."},
+    {
+        "status": "cancelled",
+        "decided_at": "2025-03-01T10:30:00+08:00",
+        "decision_reason": "Penerima manfaat sudah pulang ke daerah asal.",
+        "allowed_actions": [],
+    },
 )
 class ReferralCancelView(_MoveView):
     input_class = CancelInput
