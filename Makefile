@@ -78,6 +78,22 @@ worker: install
 beat: install
 	mkdir -p var && $(VENV)/bin/celery -A pmks beat -l info --schedule $(or $(BEAT_SCHEDULE),var/celerybeat-schedule)
 
+# Faults against a live stack it starts itself: a private Postgres cluster under /tmp,
+# its own redis-server, `make serve`, `make worker`, `make beat`, the demo data and a
+# webhook receiver (bench/faults/). One row per scenario; exit 1 if an effect was lost,
+# a request answered 500 or an effect was processed twice. About 17 minutes
+# (the worker is stopped for 10); faults-quick shortens every outage (about 6).
+faults: install
+	$(PY) -m bench.faults $(FAULTS_ARGS)
+
+faults-quick: install
+	$(PY) -m bench.faults --quick $(FAULTS_ARGS)
+
+# 200 people for 5 minutes (Locust, bench/load/) against `make serve` on the Postgres
+# of DATABASE_URL, which holds the demo data: LOAD_ARGS="--users 50 --duration 1m".
+load: install
+	$(PY) -m bench.load $(LOAD_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles var
 

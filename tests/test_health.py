@@ -44,6 +44,21 @@ def test_ready_fails_on_a_stale_worker_heartbeat(client, settings):
     assert client.get("/healthz/ready?check=worker").status_code == 200
 
 
+def test_ready_names_the_worker_when_its_heartbeat_is_missing(client, settings):
+    from django.core.cache import cache
+
+    from pmks.health import HEARTBEAT_KEY
+
+    settings.REDIS_URL = settings.REDIS_URL or "redis://127.0.0.1:1/0"
+    cache.delete(HEARTBEAT_KEY)  # no worker ever ran beat's heartbeat task
+    response = client.get("/healthz/ready?check=database,worker")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["down"] == ["worker"]
+    assert body["checks"]["worker"] == {"status": "down", "age_seconds": None}
+    assert body["checks"]["database"]["status"] == "ok"
+
+
 def test_ready_refuses_an_unknown_part(client):
     assert client.get("/healthz/ready?check=nope").status_code == 400
 
