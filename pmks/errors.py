@@ -57,6 +57,13 @@ class DuplicateFound(DomainError):
     http_status = 409
 
 
+class DuplicateReferral(DomainError):
+    """The case already has a pending referral to that organization for that service."""
+
+    code = "duplicate_referral"
+    http_status = 409
+
+
 class CapacityExhausted(DomainError):
     """The service has no free place left."""
 

@@ -179,7 +179,18 @@ class Referral(models.Model):
                 fields=["case"],
                 condition=Q(kind="transfer", status="pending"),
                 name="ref_one_pending_transfer_per_case",
-            )
+            ),
+            # At most one pending referral of a case to an organization for a service
+            # (a retried or doubled submit; referrals/services/creation.py explains).
+            models.UniqueConstraint(
+                fields=["case", "to_org", "service_type"],
+                condition=Q(status="pending"),
+                name="ref_one_pending_per_case_org_service",
+                violation_error_message=_(
+                    "Kasus ini sudah punya rujukan ke organisasi ini untuk layanan yang sama "
+                    "yang masih menunggu keputusan."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

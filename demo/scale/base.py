@@ -59,6 +59,9 @@ class GeneratorBase:
         self.case_numbers: dict[str, int] = defaultdict(int)  # "6472/2026" → last
         self.referral_numbers: dict[tuple[str, int], int] = defaultdict(int)
         self.pending_transfer_case = 0
+        # (case, organization, service) of the last pending service referral
+        # (ref_one_pending_per_case_org_service: at most one pending of each)
+        self.pending_service: tuple[int, int, str] = (0, 0, "")
         self.tables: dict[type[models.Model], Table] = {}
         self.sink: CopySink | InsertSink | None = None
         self._make_choices()

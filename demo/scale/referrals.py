@@ -95,8 +95,13 @@ def _decide_status(g: GeneratorBase, draft: CaseDraft, ref: ReferralDraft) -> No
         ref.status = "accepted" if rng.random() < 0.8 else "completed"
     if ref.status == "pending" and ref.created > g.now - d.HOUR:
         ref.created = g.now - d.HOUR
+    service = (draft.case_id, ref.to_org, ref.service_code)
+    if ref.status == "pending" and not ref.transfer and g.pending_service == service:
+        ref.status = g.decided_status(rng)  # one pending referral per case, org and service
     if ref.status == "pending" and ref.transfer:
         g.pending_transfer_case = draft.case_id
+    elif ref.status == "pending":
+        g.pending_service = service
 
 
 def _decide_times(g: GeneratorBase, draft: CaseDraft, ref: ReferralDraft) -> None:

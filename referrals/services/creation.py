@@ -20,6 +20,7 @@ from cases.models import (
 )
 from cases.services.timeline import case_add_event
 from pmks.errors import (
+    DuplicateReferral,
     NotAllowed,
 )
 from referrals.models import (
@@ -79,6 +80,7 @@ def referral_create(
     if errors:
         raise ValidationError(errors)
     assert to_org is not None  # noqa: S101  (checked above; for the type checker)
+    _refuse_duplicate(case=case, to_org=to_org, service_type=service_type)
 
     now = timezone.now()
     referral = Referral(
@@ -102,9 +104,50 @@ def referral_create(
         created_at=now,
     )
     referral.full_clean()
-    referral.save()
+    _save(referral)
     _announce(referral, actor=actor, at=now)
     return referral
+
+
+def _save(referral: Referral) -> None:
+    try:
+        with transaction.atomic():
+            referral.save()
+    except IntegrityError:
+        # ref_one_pending_per_case_org_service: the case is locked by referral_create,
+        # so only a writer that went past it can have made the duplicate meanwhile.
+        _refuse_duplicate(
+            case=referral.case, to_org=referral.to_org, service_type=referral.service_type
+        )
+        raise
+
+
+def _refuse_duplicate(
+    *, case: Case, to_org: Organization, service_type: ServiceType | None
+) -> None:
+    """At most one pending referral of a case to an organization for one service
+    (the database holds it too: constraint ref_one_pending_per_case_org_service).
+    A retried or doubled submit gets 409 naming the referral already waiting."""
+    if service_type is None:
+        return
+    waiting = (
+        Referral.objects.filter(
+            case=case, to_org=to_org, service_type=service_type, status=ReferralStatus.PENDING
+        )
+        .only("pk", "number")
+        .first()
+    )
+    if waiting is not None:
+        raise DuplicateReferral(
+            _(
+                "Kasus ini sudah punya rujukan %(number)s ke %(org)s untuk layanan "
+                "%(service)s yang masih menunggu keputusan. Tunggu keputusannya atau "
+                "batalkan rujukan itu sebelum mengirim lagi."
+            )
+            % {"number": waiting.number, "org": to_org.name, "service": service_type.name},
+            referral_id=waiting.pk,
+            number=waiting.number,
+        )
 
 
 def _locked_case(actor: User, case: Case) -> Case:
