@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "regions",
     "accounts",
     "outbox",
+    "idempotency",
     "cases",
     "referrals",
     "stats",
@@ -218,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS),
         # a sweep queued behind a stopped worker is not stacked
         "options": {"expires": max(OUTBOX_SWEEP_SECONDS - 5, 1)},
+    },
+    "idempotency-purge": {
+        "task": "idempotency.tasks.purge_expired_idempotency_keys",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3000},
     },
     "stats-daily-snapshot": {
         "task": "stats.tasks.take_daily_snapshot",
@@ -463,6 +469,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.idempotency.declare_idempotency_key",  # before the errors (its 422)
         "api.schema.postprocess_schema",
     ],
 }

@@ -1,4 +1,5 @@
-"""Base classes of every API view: access log, audit of personal-data reads."""
+"""Base classes of every API view: access log, throttle before permissions,
+`Idempotency-Key` on POSTs (api/idempotency.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organization, User
+from api.idempotency import IdempotentPostMixin
 from api.models import OrganizationAPIKey
 
 access_logger = logging.getLogger("pmks.api.access")
@@ -86,9 +88,9 @@ class AccessLogMixin:
         return response
 
 
-class ApiView(AccessLogMixin, APIView):
+class ApiView(IdempotentPostMixin, AccessLogMixin, APIView):
     pass
 
 
-class ApiGenericView(AccessLogMixin, GenericAPIView):
+class ApiGenericView(IdempotentPostMixin, AccessLogMixin, GenericAPIView):
     pass
