@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Role
-from api.models import WebhookEvent
+from api.models import WebhookEndpoint, WebhookEvent
 from api.services import allowed_key_roles
 
 
@@ -56,3 +56,27 @@ class WebhookCreateForm(forms.Form):
         initial=WebhookEvent.values,
     )
     description = forms.CharField(label=_("Keterangan"), max_length=200, required=False)
+
+
+class WebhookReplayForm(forms.Form):
+    """Replay the events first delivered to one of the organization's webhooks in a range."""
+
+    endpoint = forms.ModelChoiceField(label=_("Webhook"), queryset=WebhookEndpoint.objects.none())
+    since = forms.DateTimeField(
+        label=_("Dari"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    until = forms.DateTimeField(
+        label=_("Sampai"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        endpoint_field = self.fields["endpoint"]
+        assert isinstance(endpoint_field, forms.ModelChoiceField)  # noqa: S101
+        endpoint_field.queryset = WebhookEndpoint.objects.filter(
+            organization=organization, is_active=True
+        )

@@ -8,7 +8,9 @@ organization decide what it may do, exactly as for a person in the browser.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -70,6 +72,18 @@ class WebhookEvent(models.TextChoices):
     CANCELLED = "cancelled", _("Rujukan dibatalkan")
 
 
+class DeliveryEvent(models.TextChoices):
+    """What a delivery carries: an event above, or a `ping` (a test sent on request)."""
+
+    NEW_REFERRAL = "new_referral", _("Rujukan baru")
+    DECISION = "decision", _("Keputusan rujukan")
+    MESSAGE = "message", _("Pesan baru")
+    OVERDUE = "overdue", _("Rujukan terlambat")
+    COMPLETED = "completed", _("Rujukan selesai")
+    CANCELLED = "cancelled", _("Rujukan dibatalkan")
+    PING = "ping", _("Ping (uji)")
+
+
 def all_webhook_events() -> list[str]:
     return [event.value for event in WebhookEvent]
 
@@ -90,6 +104,13 @@ class WebhookEndpoint(models.Model):
     # https to a public address (pmks/outbound.py); checked again at each delivery
     url = models.URLField(_("URL"), max_length=500, validators=[validate_url])
     secret = models.CharField(_("rahasia penandatanganan"), max_length=80, editable=False)
+    # After a rotation the old secret still signs (a second v1=) until it expires.
+    previous_secret = models.CharField(
+        _("rahasia sebelumnya"), max_length=80, blank=True, editable=False
+    )
+    previous_secret_expires_at = models.DateTimeField(
+        _("rahasia sebelumnya berlaku sampai"), null=True, blank=True, editable=False
+    )
     events = models.JSONField(_("peristiwa"), default=all_webhook_events)
     description = models.CharField(_("keterangan"), max_length=200, blank=True)
     is_active = models.BooleanField(_("aktif"), default=True)
@@ -120,6 +141,13 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    def signing_secrets(self, now: dt.datetime) -> list[str]:
+        """The current secret, then the previous one while its overlap lasts."""
+        expires = self.previous_secret_expires_at
+        if self.previous_secret and expires is not None and now < expires:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Menunggu")
@@ -129,9 +157,19 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """One event sent (or being sent) to one endpoint, with its attempts."""
+    """One event sent (or being sent) to one endpoint, with its attempts.
+
+    `event_id` names the event: the receiver's key for deduplication. A delivery made
+    for an event has event_id == delivery_id; a redelivery or replay is a new delivery
+    (`redelivery_of` names the first one) that carries the same event_id.
+    """
 
     delivery_id = models.UUIDField(_("ID pengiriman"), default=uuid.uuid4, unique=True)
+    event_id = models.UUIDField(_("ID peristiwa"), db_index=True, editable=False)
+    # the delivery_id of the event's first delivery, for a redelivery or a replay
+    redelivery_of = models.UUIDField(
+        _("pengiriman ulang dari"), null=True, blank=True, editable=False
+    )
     endpoint = models.ForeignKey(
         WebhookEndpoint,
         verbose_name=_("webhook"),
@@ -141,7 +179,7 @@ class WebhookDelivery(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="webhook_deliveries"
     )
-    event = models.CharField(_("peristiwa"), max_length=20, choices=WebhookEvent.choices)
+    event = models.CharField(_("peristiwa"), max_length=20, choices=DeliveryEvent.choices)
     referral_id = models.BigIntegerField(_("ID rujukan"), null=True, blank=True)
     payload = models.JSONField(_("isi"))
     status = models.CharField(
@@ -168,3 +206,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.event_id is None:  # a first delivery: the event is named by it
+            self.event_id = self.delivery_id
+        super().save(*args, **kwargs)

@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import schema  # noqa: F401  (registers the Api-Key security scheme)
-from api.views import account, cases, pages, reference, referrals, stats
+from api.views import account, cases, pages, reference, referrals, stats, webhooks
 
 app_name = "api"
 
@@ -27,10 +27,30 @@ urlpatterns = [
     path("integrasi/kunci/<str:prefix>/cabut/", pages.key_revoke, name="key_revoke"),
     path("integrasi/webhook/", pages.webhook_create, name="webhook_create"),
     path("integrasi/webhook/<int:pk>/nonaktif/", pages.webhook_deactivate, name="webhook_off"),
+    path("integrasi/webhook/<int:pk>/ping/", pages.webhook_ping, name="webhook_ping_page"),
+    path("integrasi/webhook/<int:pk>/ganti-rahasia/", pages.webhook_rotate, name="webhook_rotate"),
+    path("integrasi/webhook/putar-ulang/", pages.webhook_replay, name="webhook_replay_page"),
+    path(
+        "integrasi/pengiriman/<uuid:delivery_id>/kirim-ulang/",
+        pages.webhook_redeliver,
+        name="delivery_redeliver",
+    ),
     # account and webhooks
     path("me/", account.MeView.as_view(), name="me"),
     path("webhooks/", account.WebhookListView.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", account.WebhookDetailView.as_view(), name="webhook"),
+    path(
+        "webhooks/<int:pk>/deliveries/<uuid:delivery_id>/redeliver/",
+        webhooks.WebhookRedeliverView.as_view(),
+        name="webhook_redeliver",
+    ),
+    path("webhooks/<int:pk>/replay/", webhooks.WebhookReplayView.as_view(), name="webhook_replay"),
+    path("webhooks/<int:pk>/ping/", webhooks.WebhookPingView.as_view(), name="webhook_ping"),
+    path(
+        "webhooks/<int:pk>/rotate-secret/",
+        webhooks.WebhookRotateSecretView.as_view(),
+        name="webhook_rotate_secret",
+    ),
     path(
         "webhooks/deliveries/",
         account.WebhookDeliveryListView.as_view(),

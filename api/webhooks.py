@@ -23,12 +23,13 @@ the organizations' codes; the receiver fetches the details through the API.
 Signature (like Stripe's): header
     X-PMKS-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>
 Receivers recompute it over the raw body, compare in constant time and refuse
-a timestamp older than a few minutes.
+a timestamp older than a few minutes. After a secret rotation (api/webhook_actions.py)
+the header carries a second `v1=` made with the old secret until the overlap ends.
 
 Delivery is at least once (a crash between the POST and recording it sends it
-again). `X-PMKS-Event-Id` (also `event_id` in the body; `X-PMKS-Delivery` and `id`
-carry the same value, as before) is stable across retries and redeliveries, so a
-receiver that remembers the ids it processed sees each event once.
+again). `X-PMKS-Event-Id` (also `event_id` and `id` in the body) is stable across
+retries, redeliveries and replays, so a receiver that remembers the ids it processed
+sees each event once; `X-PMKS-Delivery` names the delivery (a redelivery is a new one).
 """
 
 from __future__ import annotations
@@ -63,22 +64,29 @@ USER_AGENT = "PMKS-Kaltim-Webhooks/1"
 ENDPOINT_INACTIVE = gettext_noop("webhook atau organisasi nonaktif")
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+def sign(secret: str | list[str], timestamp: int, body: bytes) -> str:
+    """`t=<timestamp>,v1=<hex>`, one `v1=` per secret (during a rotation's overlap:
+    the new secret's first, then the old one's)."""
+    secrets = [secret] if isinstance(secret, str) else secret
+    payload = f"{timestamp}.".encode() + body
+    macs = [hmac.new(key.encode(), payload, hashlib.sha256).hexdigest() for key in secrets]
+    return ",".join([f"t={timestamp}", *(f"v1={mac}" for mac in macs)])
 
 
 def verify_signature(secret: str, header: str, body: bytes, *, tolerance: int = 300) -> bool:
-    """What a receiver does (and what the tests check)."""
-    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    """What a receiver does (and what the tests check): one of the header's `v1=`
+    values is the HMAC of `<t>.<body>` with `secret`, and `t` is recent."""
+    items = [part.strip().split("=", 1) for part in header.split(",") if "=" in part]
     try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
+        timestamp = int(next(value for key, value in items if key == "t"))
+    except (StopIteration, ValueError):
         return False
     if abs(time.time() - timestamp) > tolerance:
         return False
     expected = sign(secret, timestamp, body).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
+    # compare every candidate (no early exit on the first match)
+    matches = [hmac.compare_digest(expected, value) for key, value in items if key == "v1"]
+    return any(matches)
 
 
 def recipients(event: str, referral: Any) -> set[int]:
@@ -192,12 +200,9 @@ class Attempt:
 
 
 def post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Attempt:
+    # The body names the event (the same in a redelivery); X-PMKS-Delivery this attempt's delivery.
     body = json.dumps(
-        {
-            "id": str(delivery.delivery_id),
-            "event_id": str(delivery.delivery_id),
-            **delivery.payload,
-        },
+        {"id": str(delivery.event_id), "event_id": str(delivery.event_id), **delivery.payload},
         separators=(",", ":"),
         sort_keys=True,
     ).encode()
@@ -206,8 +211,8 @@ def post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Attempt:
         "User-Agent": USER_AGENT,
         "X-PMKS-Event": delivery.event,
         "X-PMKS-Delivery": str(delivery.delivery_id),
-        "X-PMKS-Event-Id": str(delivery.delivery_id),
-        "X-PMKS-Signature": sign(endpoint.secret, int(time.time()), body),
+        "X-PMKS-Event-Id": str(delivery.event_id),
+        "X-PMKS-Signature": sign(endpoint.signing_secrets(timezone.now()), int(time.time()), body),
     }
     try:
         response = outbound.post(

@@ -452,6 +452,7 @@ SPECTACULAR_SETTINGS = {
     # English codes; their Indonesian labels are listed in each enum's description).
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "api.models.WebhookEvent",
+        "DeliveryEventEnum": "api.models.DeliveryEvent",
         "DeliveryStatusEnum": "api.models.DeliveryStatus",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "ServiceStatusEnum": "cases.models.ServiceStatus",
@@ -480,6 +481,9 @@ WEBHOOK_MAX_ENDPOINTS = env_int("WEBHOOK_MAX_ENDPOINTS", 5)  # active ones, per 
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+# After a secret rotation the old secret signs too (a second v1=) for this long.
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+WEBHOOK_REPLAY_MAX_EVENTS = env_int("WEBHOOK_REPLAY_MAX_EVENTS", 100)  # per replay request
 # Outbound HTTP (pmks/outbound.py): https to public addresses only, unless this is
 # True (tests and development: plain http and private addresses allowed).
 OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)

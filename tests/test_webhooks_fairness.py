@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,8 +86,11 @@ def receiver(*, hang: bool) -> Iterator[dict[str, Any]]:
 
 def queue_for(endpoint: Any, count: int) -> None:
     """`count` deliveries to `endpoint`, queued in its outbox shard, all due now."""
+    ids = [uuid.uuid4() for _ in range(count)]
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
+            delivery_id=ids[index],
+            event_id=ids[index],  # a first delivery (bulk_create skips save())
             endpoint=endpoint,
             organization_id=endpoint.organization_id,
             event="new_referral",

@@ -45,11 +45,22 @@ class WebhookEndpointInput(serializers.Serializer):
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     endpoint = serializers.IntegerField(source="endpoint_id", read_only=True)
+    event_id = serializers.UUIDField(
+        read_only=True,
+        help_text="The event's id (X-PMKS-Event-Id): the same in a redelivery or replay.",
+    )
+    redelivery_of = serializers.UUIDField(
+        read_only=True,
+        allow_null=True,
+        help_text="For a redelivery or replay: the delivery_id of the event's first delivery.",
+    )
 
     class Meta:
         model = WebhookDelivery
         fields = [
             "delivery_id",
+            "event_id",
+            "redelivery_of",
             "endpoint",
             "event",
             "referral_id",
