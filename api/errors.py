@@ -103,11 +103,14 @@ def django_validation_fields(exc: DjangoValidationError) -> dict[str, list[str]]
 
 
 def plain_details(details: dict[str, Any]) -> dict[str, Any]:
-    """Only JSON-safe details (views add links for model instances themselves)."""
+    """Only JSON-safe details: scalars, lists of scalars, and objects of those (such as
+    `{"id": 7, "name": "..."}` for a person); views add links for model instances."""
     safe: dict[str, Any] = {}
     for key, value in details.items():
         if isinstance(value, str | int | float | bool) or value is None:
             safe[key] = value
+        elif isinstance(value, dict):
+            safe[key] = plain_details(value)
         elif isinstance(value, list | tuple) and all(
             isinstance(item, str | int | float | bool) for item in value
         ):

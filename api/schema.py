@@ -29,10 +29,17 @@ class OrganizationAPIKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
-def _error(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def _error(
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
+    if details:
+        body["details"] = details
     return {"error": body}
 
 
@@ -53,7 +60,20 @@ ERROR_EXAMPLES = {
     404: ("Not found or not yours", _error("not_found", "Data tidak ditemukan.")),
     409: (
         "Conflict with the current state",
-        _error("already_decided", "Rujukan ini sudah diputuskan oleh orang lain."),
+        _error(
+            "already_decided",
+            "Rujukan ini sudah diterima oleh Budi Santoso (RSUD Abdul Wahab Sjahranie) "
+            "pada 1 Maret 2025 10:30.",
+            details={
+                "status": "accepted",
+                "decided_by": {
+                    "id": 57,
+                    "name": "Budi Santoso",
+                    "organization": "RSUD Abdul Wahab Sjahranie",
+                },
+                "decided_at": "2025-03-01T10:30:00+08:00",
+            },
+        ),
     ),
     412: (
         "Stale If-Match",
@@ -64,6 +84,10 @@ ERROR_EXAMPLES = {
         _error(
             "precondition_required", "Header If-Match (ETag terakhir) wajib untuk perubahan ini."
         ),
+    ),
+    415: (
+        "Not JSON",
+        _error("unsupported_media_type", 'Tipe media "text/plain" tidak didukung.'),
     ),
     422: (
         "Idempotency-Key reused",
@@ -90,6 +114,7 @@ DESCRIPTIONS = {
     409: "Conflicts with the current state (already decided, not allowed now, duplicate).",
     412: "The If-Match version is stale: nothing was changed.",
     428: "If-Match is required on this update.",
+    415: "The body is not `application/json`.",
     422: "The Idempotency-Key was used before with another body: nothing was done.",
     429: "Too many requests for this key; see Retry-After.",
     503: "Temporarily unavailable (database outage, or the server is at capacity); "
@@ -187,6 +212,8 @@ def _wanted_errors(path: str, operation: dict[str, Any]) -> set[int]:
         codes.add(404)
     if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
         codes.add(400)
+    if "requestBody" in operation:
+        codes.add(415)
     if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in parameters):
         codes.add(412)
     if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):

@@ -21,3 +21,7 @@ urlpatterns = [
 
 # A database outage answers a short 503 page (JSON under /api/), never a stack trace.
 handler500 = "pmks.middleware.server_error"
+# 400/403/404: the API's JSON error body under /api/, Django's pages elsewhere.
+handler400 = "pmks.error_pages.bad_request"
+handler403 = "pmks.error_pages.permission_denied"
+handler404 = "pmks.error_pages.page_not_found"

@@ -133,10 +133,11 @@ def _refusal(current: Referral, action: str) -> Exception:
         who, when = current.completed_by, current.completed_at
     else:
         who, when = current.decided_by, current.decided_at
-    who_text = _("pengguna lain")
+    who_text, decided_by = _("pengguna lain"), None
     if who is not None:
         org = who.organization.name if who.organization is not None else ""
         who_text = f"{who.display_name} ({org})" if org else who.display_name
+        decided_by = {"id": who.pk, "name": who.display_name, "organization": org or None}
     return AlreadyDecided(
         _("Rujukan ini sudah %(status)s oleh %(who)s pada %(when)s.")
         % {
@@ -145,8 +146,8 @@ def _refusal(current: Referral, action: str) -> Exception:
             "when": _when(when),
         },
         status=current.status,
-        decided_by=who.pk if who else None,
-        decided_at=when.isoformat() if when else None,
+        decided_by=decided_by,
+        decided_at=timezone.localtime(when).isoformat() if when else None,
     )
 
 
