@@ -30,11 +30,10 @@ from django.test import Client
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, all_webhook_events
 from api.services import webhook_endpoint_create, webhook_endpoint_deactivate
 from api.testing import client_for, error_of, key_admin
-from cases.factories import CaseFactory
 from outbox.testing import drain_outbox
 from pmks import outbound
 from referrals.services.decisions import referral_accept
-from referrals.testing import send
+from referrals.testing import make_case, send
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +75,8 @@ class Server:
     `headers`, `body`, or `delay` seconds of silence before answering."""
 
     def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
-        self.status, self.headers, self.body, self.delay = 200, {}, b"", 0.0
+        self.status, self.body, self.delay = 200, b"", 0.0
+        self.headers: dict[str, str] = {}
         self.chunked = False
         self.requests: list[dict[str, str]] = []
         self.server_names: list[str | None] = []
@@ -167,7 +167,7 @@ def endpoint_at(organization: Any, url: str) -> WebhookEndpoint:
 
 
 def deliver_one_referral(orgs: dict[str, Any], alice: Any) -> list[WebhookDelivery]:
-    send(alice, CaseFactory(owner_org=orgs["samarinda"]), orgs["rsud"])
+    send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
     drain_outbox()
     return list(WebhookDelivery.objects.select_related("endpoint").order_by("id"))
 
@@ -466,7 +466,7 @@ def test_the_organization_sees_the_classified_error_never_the_raw_one(
     url = f"http://127.0.0.1:{closed.getsockname()[1]}/hook"
     closed.close()  # nobody listens there now
     endpoint_at(orgs["rsud"], url)
-    send(alice, CaseFactory(owner_org=orgs["samarinda"]), orgs["rsud"])
+    send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
     with caplog.at_level("WARNING", logger="pmks.api.webhooks"):
         drain_outbox()
 
@@ -485,7 +485,7 @@ def test_the_integration_page_shows_the_classified_error(orgs, alice, agnes, sar
     with Server() as server:
         server.status, server.headers = 302, {"Location": "http://10.0.0.1/"}
         endpoint_at(orgs["samarinda"], server.url())
-        referral = send(alice, CaseFactory(owner_org=orgs["samarinda"]), orgs["rsud"])
+        referral = send(alice, make_case(orgs["samarinda"]), orgs["rsud"])
         referral_accept(actor=agnes, referral=referral)
         drain_outbox()
     client = Client()
