@@ -68,7 +68,7 @@ def main(argv: list[str]) -> int:
     sweep = args.sweep_seconds or (10 if args.quick else 60)
     scenarios = [s for s in SCENARIOS if not args.only or s.name in args.only]
     started = time.monotonic()
-    stack = build(sweep, 400 if args.quick else 2000, log)
+    stack = build(sweep, 200 if args.quick else 2000, log)
     rows: list[Row] = []
     try:
         for scenario in scenarios:

@@ -188,8 +188,8 @@ def page_paths(cases: list[int]) -> dict[str, list[str]]:
     caseworker += [f"/kasus/{pk}/" for pk in cases[:5]]
     return {
         "pekerja.samarinda": caseworker,
-        "supervisor.samarinda": ["/statistik/", "/kasus/persetujuan/", "/kasus/", "/rujukan/"],
-        "supervisor.provinsi": ["/statistik/", "/statistik/provinsi/", "/rujukan/semua/"],
+        "supervisor.samarinda": ["/statistik/kabupaten/64.72/", "/kasus/persetujuan/", "/kasus/"],
+        "supervisor.provinsi": ["/statistik/provinsi/", "/statistik/kabupaten/64.71/"],
         "staf.rsud": ["/rujukan/", "/rujukan/notifikasi/"],
     }
 

@@ -68,8 +68,12 @@ class Person(HttpUser):
         found = CSRF.search(html)
         return found[1] if found else ""
 
-    def page(self, path: str, name: str) -> str:
-        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as page:
+    def page(self, path: str, name: str, *, follow: bool = False) -> str:
+        """GET a page; a redirect fails it unless `follow` (then not to the login)."""
+        with self.client.get(path, name=name, allow_redirects=follow, catch_response=True) as page:
+            if follow and "/akun/masuk/" in page.url:
+                page.failure("redirected to the login page")
+                return ""
             return page.text if check(page, 200) else ""
 
 
@@ -138,7 +142,7 @@ class Supervisor(Person):
 
     @task(3)
     def dashboard(self) -> None:
-        self.page("/statistik/", "page: dashboard")
+        self.page("/statistik/", "page: dashboard", follow=True)  # to the regency's
 
     @task(1)
     def approvals(self) -> None:
