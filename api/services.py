@@ -134,12 +134,7 @@ def webhook_endpoint_create(
     one per URL."""
     if not may_manage_webhooks(actor, organization):
         raise NotAllowed(_("Anda tidak berwenang mengelola webhook organisasi ini."))
-    events = list(dict.fromkeys(events)) if events else [event.value for event in WebhookEvent]
-    unknown = [event for event in events if event not in WebhookEvent.values]
-    if unknown:
-        raise ValidationError(
-            {"events": [_("Peristiwa tidak dikenal: %(e)s.") % {"e": ", ".join(unknown)}]}
-        )
+    events = _known_events(events) if events else [event.value for event in WebhookEvent]
     secret = new_webhook_secret()
     endpoint = WebhookEndpoint(
         organization=organization,
@@ -160,6 +155,52 @@ def webhook_endpoint_create(
 
 
 DUPLICATE_URL = gettext_lazy("URL ini sudah terdaftar sebagai webhook organisasi ini.")
+
+
+def _known_events(events: list[str]) -> list[str]:
+    events = list(dict.fromkeys(events))
+    unknown = [event for event in events if event not in WebhookEvent.values]
+    if unknown:
+        raise ValidationError(
+            {"events": [_("Peristiwa tidak dikenal: %(e)s.") % {"e": ", ".join(unknown)}]}
+        )
+    return events
+
+
+@transaction.atomic
+def webhook_endpoint_update(
+    *,
+    actor: User,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    events: list[str] | None = None,
+    description: str | None = None,
+) -> WebhookEndpoint:
+    """Change what was given of the URL (same rules as registration), the events and
+    the description; the secret and the deliveries stay."""
+    if not may_manage_webhooks(actor, endpoint.organization):
+        raise NotAllowed(_("Anda tidak berwenang mengelola webhook organisasi ini."))
+    if events is not None:
+        endpoint.events = _known_events(events)
+    if description is not None:
+        endpoint.description = description
+    moved = url is not None and normalized_url(url) != endpoint.url
+    if url is not None:
+        endpoint.url = normalized_url(url)
+    endpoint.full_clean(validate_constraints=False)  # the URL's rules (resolves the host)
+    if moved and endpoint.is_active:
+        Organization.objects.select_for_update().filter(pk=endpoint.organization_id).first()
+        others = WebhookEndpoint.objects.filter(
+            organization_id=endpoint.organization_id, is_active=True, url=endpoint.url
+        ).exclude(pk=endpoint.pk)
+        if others.exists():
+            raise ValidationError({"url": [DUPLICATE_URL]})
+    try:
+        with transaction.atomic():
+            endpoint.save(update_fields=["url", "events", "description"])
+    except IntegrityError:  # the same URL given to another endpoint at the same moment
+        raise ValidationError({"url": [DUPLICATE_URL]}) from None
+    return endpoint
 
 
 def normalized_url(url: str) -> str:

@@ -1154,6 +1154,19 @@ def api_targets(world: World, family: str) -> list[Target]:
             )
             for name, endpoint in world.webhooks.items()
         ]
+    if family == "webhook_update":
+        return [
+            Target(
+                f"PATCH /webhooks/{name}/",
+                "patch",
+                f"/api/v1/webhooks/{endpoint.pk}/",
+                lambda: {"description": "Diubah oleh crawl"},
+                about(manages_webhooks, name),
+                "WebhookEndpoint",
+                api=True,
+            )
+            for name, endpoint in world.webhooks.items()
+        ]
     if family == "unsupported_methods":
         # No such operation: nobody may, the owners included.
         nobody: Callable[[Actor | None], bool] = lambda actor: False  # noqa: E731
@@ -1201,6 +1214,7 @@ API_FAMILIES = [
     "complete",
     "message",
     "webhook_register",
+    "webhook_update",
     "webhook_delete",
     "unsupported_methods",
 ]

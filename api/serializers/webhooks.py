@@ -43,6 +43,20 @@ class WebhookEndpointInput(serializers.Serializer):
     )
 
 
+class WebhookEndpointUpdateInput(serializers.Serializer):
+    """What a PATCH may change; omitted fields stay as they are."""
+
+    url = serializers.CharField(
+        max_length=500, required=False, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.choices),
+        required=False,
+        allow_empty=False,
+    )
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     endpoint = serializers.IntegerField(source="endpoint_id", read_only=True)
     event_id = serializers.UUIDField(

@@ -20,8 +20,18 @@ from api.serializers.webhooks import (
     WebhookEndpointCreatedSerializer,
     WebhookEndpointInput,
     WebhookEndpointSerializer,
+    WebhookEndpointUpdateInput,
 )
 from api.views.base import ApiGenericView, ApiView, acting, acting_organization
+
+WEBHOOK_EXAMPLE = {
+    "id": 7,
+    "url": "https://simrs.example.go.id/pmks/webhook",
+    "events": ["new_referral", "decision"],
+    "description": "SIMRS",
+    "is_active": True,
+    "created_at": "2025-03-01T10:12:00+08:00",
+}
 
 
 @extend_schema(
@@ -78,14 +88,7 @@ class WebhookListView(ApiView):
         examples=[
             OpenApiExample(
                 "Webhook",
-                value={
-                    "id": 7,
-                    "url": "https://simrs.example.go.id/pmks/webhook",
-                    "events": ["new_referral", "decision"],
-                    "description": "SIMRS",
-                    "is_active": True,
-                    "created_at": "2025-03-01T10:12:00+08:00",
-                },
+                value=WEBHOOK_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -140,21 +143,58 @@ class WebhookListView(ApiView):
         return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=201)
 
 
-@extend_schema(
-    tags=["webhooks"],
-    summary="Deactivate a webhook",
-    description="No more deliveries to it; pending retries give up.",
-    responses={204: None, **errors(403, 404)},
-)
+@extend_schema(tags=["webhooks"])
 class WebhookDetailView(ApiView):
     permission_classes = [BelongsToOrganization]
 
-    def delete(self, request: Request, pk: int) -> Response:
-        endpoint = get_object_or_404(
+    def _endpoint(self, request: Request, pk: int) -> WebhookEndpoint:
+        """The caller's organization's endpoint, else 404."""
+        return get_object_or_404(
             WebhookEndpoint.objects.select_related("organization"),
             pk=pk,
             organization=acting_organization(request),
         )
+
+    @extend_schema(
+        summary="One webhook",
+        description="The endpoint's URL, events and state (never its secret).",
+        responses={200: WebhookEndpointSerializer, **errors(404)},
+        examples=[OpenApiExample("Webhook", value=WEBHOOK_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(WebhookEndpointSerializer(self._endpoint(request, pk)).data)
+
+    @extend_schema(
+        summary="Change a webhook",
+        description="The URL (the same rules as registration), the events or the "
+        "description; what is omitted stays. The secret does not change (see rotate-secret).",
+        request=WebhookEndpointUpdateInput,
+        responses={200: WebhookEndpointSerializer, **errors(400, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "Also hear about messages",
+                value={"events": ["new_referral", "decision", "message"]},
+                request_only=True,
+            ),
+            OpenApiExample("Webhook", value=WEBHOOK_EXAMPLE, response_only=True),
+        ],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        endpoint = self._endpoint(request, pk)
+        data = WebhookEndpointUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.webhook_endpoint_update(
+            actor=acting(request), endpoint=endpoint, **data.validated_data
+        )
+        return Response(WebhookEndpointSerializer(endpoint).data)
+
+    @extend_schema(
+        summary="Deactivate a webhook",
+        description="No more deliveries to it; pending retries give up.",
+        responses={204: None, **errors(403, 404)},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        endpoint = self._endpoint(request, pk)
         services.webhook_endpoint_deactivate(actor=acting(request), endpoint=endpoint)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -170,6 +210,8 @@ class WebhookDetailView(ApiView):
             "Retried, then delivered",
             value={
                 "delivery_id": "5b0c2f4e-8d7a-4a51-9a55-0f2d8c1e7b10",
+                "event_id": "0e6f1a52-3c8b-4d7e-9f21-7a4b5c6d8e90",
+                "redelivery_of": None,
                 "endpoint": 7,
                 "event": "new_referral",
                 "referral_id": 41,
