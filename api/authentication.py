@@ -9,11 +9,13 @@ expired key is a 401. `last_used_at` is written at most once a minute per key.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from auditlog.context import auditlog_value
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_login_failed
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +23,23 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from accounts.lockout import API_KEY_USERNAME
+from accounts.lockout import API_KEY_USERNAME, client_ip
 from api.models import OrganizationAPIKey
 
 KEYWORD = "Api-Key"
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def _serialize_per_ip(ip: str) -> None:
+    """Hold a lock on `ip`'s bad-key count until the transaction ends: a Postgres
+    advisory lock; SQLite's IMMEDIATE transactions already write one at a time."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"pmks-bad-api-key:{ip}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
 
 
 class KeyFailed(exceptions.AuthenticationFailed):
@@ -70,11 +84,19 @@ class OrganizationAPIKeyAuthentication(BaseAuthentication):
 
     @staticmethod
     def _count_failure(django_request: Any) -> None:
+        """Check the lock, count the failure and decide, one bad key of an IP at a time:
+        axes reads the count after its own commit, so parallel failures could each see
+        a later one's count. Serialized, N guesses at once get exactly
+        AXES_FAILURE_LIMIT - 1 answers of 401 and 429 after that."""
         credentials = {"username": API_KEY_USERNAME}
-        if AxesProxyHandler.is_allowed(django_request, credentials):
-            user_login_failed.send(sender=__name__, credentials=credentials, request=django_request)
-        else:
-            django_request.axes_locked_out = True  # a try during the lock does not extend it
+        with transaction.atomic():
+            _serialize_per_ip(client_ip(django_request) or "")
+            if AxesProxyHandler.is_allowed(django_request, credentials):
+                user_login_failed.send(
+                    sender=__name__, credentials=credentials, request=django_request
+                )
+            else:
+                django_request.axes_locked_out = True  # a try during the lock does not extend it
 
     def _authenticate_key(self, key: str) -> tuple[Any, OrganizationAPIKey]:
         prefix, dot, _secret = key.partition(".")

@@ -163,7 +163,9 @@ def test_every_post_of_the_schema_declares_the_header():
         assert "Idempotent-Replayed" in success.get("headers", {}), path
 
 
-@pytest.mark.postgres  # the test database of SQLite is in memory, unlike the embedded file
+# On SQLite the test database is in memory and the live server's threads share its one
+# connection; the embedded file database serializes writers with IMMEDIATE transactions.
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_double_submit_at_the_same_moment_has_exactly_one_effect(live_server, orgs, alice):
     case = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice)

@@ -11,12 +11,14 @@ import datetime as dt
 import http.client
 import json
 import threading
+import time
 import urllib.parse
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
+from axes.handlers.database import AxesDatabaseHandler
 from django.test import Client
 from django.utils import timezone
 
@@ -130,3 +132,33 @@ def test_a_signed_in_browser_user_is_limited_as_a_user(alice, settings):
     with time_machine.travel(_one_second_into_a_minute(), tick=False):
         statuses = [client.get(ME).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+# On SQLite the test database is in memory and the live server's threads share its one
+# connection, so nothing there is concurrent; the embedded file database serializes
+# writers with IMMEDIATE transactions.
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_bad_keys_sent_in_parallel_are_counted_exactly_per_ip(
+    live_server, orgs, settings, monkeypatch
+):
+    """Failed key authentication counts per IP (django-axes, api/authentication.py): 40
+    guesses at once from one address get exactly 4 × 401, then 429 `locked_out`."""
+    _rate(settings, api_key="100000/minute")
+    # Widen the gap between axes counting a failure and reading the count, so that
+    # unserialized failures would overlap there every time.
+    counted = AxesDatabaseHandler.get_failures
+
+    def slow_read(self, request, credentials=None):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        return counted(self, request, credentials)
+
+    monkeypatch.setattr(AxesDatabaseHandler, "get_failures", slow_read)
+    hammer = Hammer(live_server.url, {"Authorization": "Api-Key abcdefgh.a-guessed-secret"})
+    statuses = hammer.run(ME, count=40, threads=20)
+
+    assert statuses == Counter(
+        {401: settings.AXES_FAILURE_LIMIT - 1, 429: 41 - settings.AXES_FAILURE_LIMIT}
+    )
+    assert hammer.refused is not None
+    assert json.loads(hammer.refused[1])["error"]["code"] == "locked_out"
