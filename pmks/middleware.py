@@ -5,7 +5,8 @@
   Retry-After when it is a database outage (OperationalError/InterfaceError), a
   short page in Bahasa Indonesia, or the API's JSON error body under /api/.
   Anything else is the plain 500 page.
-- `DatabaseOutageMiddleware`: the same 503 for an outage raised in a view.
+- `DatabaseOutageMiddleware`: the same 503 for an outage raised in a view; the cause
+  goes to the log (pmks.outage), since Django logs that 503 without its exception.
 - `InFlightLimitMiddleware`: at most settings.WEB_MAX_IN_FLIGHT requests run at once
   in this process (0: no limit); past that a request answers 503 + Retry-After at
   once instead of waiting. Health probes are never refused.
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
+logger = logging.getLogger("pmks.outage")
 
 
 def unavailable(request: HttpRequest, message: str, code: str) -> HttpResponse:
@@ -67,6 +70,13 @@ class DatabaseOutageMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DATABASE_ERRORS):
+            logger.warning(
+                "database unavailable: %s %s: %s: %s",
+                request.method,
+                request.path,
+                type(exception).__name__,
+                str(exception).strip().splitlines()[0] if str(exception).strip() else "",
+            )
             return database_unavailable(request)
         return None
 

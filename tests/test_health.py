@@ -86,6 +86,22 @@ def test_a_database_outage_answers_503_in_indonesian_not_a_trace(client, alice):
     assert b'"database_unavailable"' in response.content
 
 
+def test_a_views_database_outage_logs_its_cause(caplog):
+    from django.test import RequestFactory
+
+    from pmks.middleware import DatabaseOutageMiddleware
+
+    middleware = DatabaseOutageMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    request = RequestFactory().post("/akun/masuk/")
+    error = OperationalError("server closed the connection unexpectedly\n\tThis probably…")
+    response = middleware.process_exception(request, error)
+    assert response is not None and response.status_code == 503
+    assert (
+        "database unavailable: POST /akun/masuk/: OperationalError: "
+        "server closed the connection unexpectedly"
+    ) in caplog.text
+
+
 def test_login_has_its_own_throttle_per_username(client, alice, settings):
     from django.urls import reverse
 
