@@ -19,6 +19,7 @@ from drf_spectacular.generators import SchemaGenerator
 from api.testing import error_of, issue_key, key_client
 from cases.factories import CaseFactory
 from idempotency.models import IdempotencyKey
+from idempotency.services import body_hash
 from idempotency.tasks import purge_expired_idempotency_keys
 from referrals.models import Referral, ReferralMessage
 from referrals.testing import send
@@ -202,3 +203,25 @@ def test_a_double_submit_at_the_same_moment_has_exactly_one_effect(live_server, 
     replayed = [headers.get("Idempotent-Replayed") for _s, headers, _b in answers]
     assert replayed.count("true") == senders - 1
     assert ReferralMessage.objects.filter(referral=referral).count() == 1
+
+
+def test_an_entry_still_in_progress_answers_409_with_retry_after(orgs, referral):
+    """An entry another writer holds open (the offline sync may write them outside a
+    request's transaction) is neither replayed nor run again."""
+    key, clear = issue_key(orgs["rsud"])
+    now = timezone.now()
+    IdempotencyKey.objects.create(
+        scope=f"key:{key.prefix}",
+        key="busy-1",
+        method="POST",
+        path=_messages_url(referral),
+        body_hash=body_hash(json.dumps({"body": "Halo."}).encode()),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=24),
+    )
+    response = _post(key_client(clear), _messages_url(referral), {"body": "Halo."}, key="busy-1")
+
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "idempotency_in_progress"
+    assert response["Retry-After"] == "1"
+    assert not referral.messages.exists()
