@@ -146,6 +146,16 @@ def _empty_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _outbox_kicks_resumed():  # type: ignore[no-untyped-def]
+    """A test that stopped the broker paused this process's kicks: the next starts clean."""
+    from outbox.services import resume_kicks
+
+    resume_kicks()
+    yield
+    resume_kicks()
+
+
+@pytest.fixture(autouse=True)
 def _outbound_to_local_receivers(settings):  # type: ignore[no-untyped-def]
     """Webhook tests post to receivers on http://127.0.0.1 (api.testing.WebhookReceiver):
     OUTBOUND_ALLOW_PRIVATE=True for them, as in development. The SSRF tests

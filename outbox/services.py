@@ -6,12 +6,15 @@
 
 The row commits or rolls back with the change. After the commit a kick asks the
 dispatcher to send it (a Celery task, or inline in the embedded default); the kick
-never raises: a broker error is logged and beat's sweep sends the row later.
+never raises: a broker error is logged and beat's sweep sends the row later. After
+a failed kick this process stops kicking for OUTBOX_KICK_PAUSE_SECONDS, so that a
+broker outage costs one connection attempt, not one per request.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -95,17 +98,37 @@ def _kick_on_commit() -> None:
         transaction.on_commit(_Kick())
 
 
+_kicks_paused_until = 0.0  # time.monotonic() of this process; see resume_kicks()
+
+
 def kick(countdown: float | None = None) -> None:
     """Ask for a dispatch now (or after `countdown`). Never raises."""
     from outbox.tasks import dispatch_outbox
 
-    try:
-        if settings.CELERY_TASK_ALWAYS_EAGER:  # the embedded default: inline, now
+    global _kicks_paused_until
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # the embedded default: inline, now
+        try:
             dispatch_outbox.apply()
-        else:
-            dispatch_outbox.apply_async(countdown=countdown)
-    except Exception:  # broker down, or an inline dispatch failing: the sweep sends later
-        logger.warning("outbox kick failed; the sweep will send the rows", exc_info=True)
+        except Exception:  # an inline dispatch failing: the sweep sends later
+            logger.warning("outbox kick failed; the sweep will send the rows", exc_info=True)
+        return
+    if time.monotonic() < _kicks_paused_until:
+        return  # the broker failed a moment ago: the sweep sends the rows
+    try:
+        dispatch_outbox.apply_async(countdown=countdown, retry=False)
+    except Exception:  # broker down: do not try again on every request for a while
+        _kicks_paused_until = time.monotonic() + settings.OUTBOX_KICK_PAUSE_SECONDS
+        logger.warning(
+            "outbox kick failed; kicks pause for %s s and the sweep will send the rows",
+            settings.OUTBOX_KICK_PAUSE_SECONDS,
+            exc_info=True,
+        )
+
+
+def resume_kicks() -> None:
+    """Forget a failed kick (the broker is known to be back; tests start clean)."""
+    global _kicks_paused_until
+    _kicks_paused_until = 0.0
 
 
 def outbox_resend(*, event_ids: list[int]) -> int:

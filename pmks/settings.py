@@ -397,6 +397,9 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)  # SQLite claims only
+# After a failed kick (broker down) a process stops kicking for this long: the
+# sweep (OUTBOX_SWEEP_SECONDS) sends the rows, and requests pay no broker timeout.
+OUTBOX_KICK_PAUSE_SECONDS = env_int("OUTBOX_KICK_PAUSE_SECONDS", 15)
 # Shards a worker's dispatch task sends to at once (Postgres; threads, one connection each)
 OUTBOX_DISPATCH_THREADS = env_int("OUTBOX_DISPATCH_THREADS", 4)
 

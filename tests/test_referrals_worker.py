@@ -53,7 +53,8 @@ def test_the_receiver_gets_an_email_through_the_worker(client, worker_output, or
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         output = "".join(worker_output)
-        if "To: agnes@rsud.invalid" in output and number in output:
+        # The task logs "succeeded" just after the e-mail is printed: wait for both.
+        if "To: agnes@rsud.invalid" in output and number in output and "succeeded" in output:
             break
         time.sleep(0.2)
     else:

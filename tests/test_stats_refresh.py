@@ -55,6 +55,10 @@ def lock_held_elsewhere():
         try:
             yield
         finally:
+            # Unlock before closing: the server ends a closed session's locks only
+            # once it has noticed the disconnect, which on a busy machine comes late.
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_ID])
             other.close()
     else:
         assert cache.add(CACHE_LOCK_KEY, "another-process", timeout=60)
