@@ -289,6 +289,22 @@ def test_localhost_is_refused_at_registration_and_at_delivery(orgs, alice, liste
     assert connections(listener) == 0
 
 
+def test_changing_a_url_to_a_private_address_is_refused(orgs):
+    created = register(orgs, "https://simrs.rsud.invalid/pmks")
+    assert created.status_code == 201
+    rsud = client_for(orgs["rsud"])
+    path = f"/api/v1/webhooks/{created.json()['id']}/"
+    for url in (
+        "https://169.254.169.254/latest/",
+        "https://localhost/",
+        "http://simrs.rsud.invalid/",
+    ):
+        response = rsud.patch(path, {"url": url}, "application/json")
+        assert response.status_code == 400, url
+        assert "url" in error_of(response)["fields"]
+    assert WebhookEndpoint.objects.get().url == "https://simrs.rsud.invalid/pmks"
+
+
 @pytest.mark.parametrize("host", NAMES)
 def test_a_name_resolving_to_a_private_address_is_refused_at_registration(orgs, host):
     with names(NAMES) as looked_up:
