@@ -5,7 +5,8 @@ the page), and the database refuses it too (ref_one_pending_per_case_org_service
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from api.testing import client_for, error_of
@@ -117,3 +118,22 @@ def test_the_page_says_why_and_sends_nothing(client, first, case, alice, orgs):
     assert first.number in response.text
     assert "masih menunggu keputusan" in response.text
     assert Referral.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_cancels_the_newer_copies_of_duplicates_made_before_the_rule(case, orgs):
+    executor = MigrationExecutor(connection)
+    before = [("referrals", "0002_referral_completion_numbers_and_one_pending_transfer")]
+    after = [("referrals", "0003_one_pending_referral_per_case_org_service")]
+    executor.migrate(before)
+    try:  # the model's fields are those of 0002: only the constraint is new
+        first = ReferralFactory(case=case, to_org=orgs["rsud"])
+        copy = ReferralFactory(case=case, to_org=orgs["rsud"], created_at=first.created_at)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+
+    statuses = dict(Referral.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: "pending", copy.pk: "cancelled"}
+    assert first.number in Referral.objects.get(pk=copy.pk).decision_reason
