@@ -549,7 +549,7 @@ FINGERPRINT: list[tuple[Any, tuple[str, ...]]] = [
     (Notification, ("user", "read_at")),
     (ServiceOffer, ("capacity_free", "capacity_total", "capacity_updated_at", "is_active")),
     (OrganizationAPIKey, ("revoked", "expiry_date", "name", "organization")),
-    (WebhookEndpoint, ("is_active", "url", "organization")),
+    (WebhookEndpoint, ("is_active", "url", "organization", "secret")),
     (WebhookDelivery, ("status",)),
     (User, ("is_active", "organization", "role")),
     (Organization, ("is_active",)),
@@ -973,7 +973,77 @@ def _integration_targets(world: World) -> dict[str, list[Target]]:
     }
 
 
+def _webhook_operation_targets(world: World, *, api: bool) -> dict[str, list[Target]]:
+    """Ping, rotate, redeliver, replay on every organization's webhook (one delivered
+    event each). The API lets webhook managers do them; the page, key managers."""
+    rule = manages_webhooks if api else manages_keys
+    now = timezone.localtime()
+    families: dict[str, list[Target]] = {}
+    for name, endpoint in world.webhooks.items():
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            organization_id=endpoint.organization_id,
+            event="new_referral",
+            payload={},
+            status="succeeded",
+        )
+        if api:
+            base, uid = f"/api/v1/webhooks/{endpoint.pk}", delivery.delivery_id
+            paths = {
+                "webhook_ping": (f"{base}/ping/", {}, "WebhookDelivery"),
+                "webhook_rotate": (f"{base}/rotate-secret/", {}, "WebhookEndpoint"),
+                "webhook_redeliver": (f"{base}/deliveries/{uid}/redeliver/", {}, "WebhookDelivery"),
+                "webhook_replay": (
+                    f"{base}/replay/",
+                    {
+                        "since": (now - dt.timedelta(days=1)).isoformat(),
+                        "until": (now + dt.timedelta(days=1)).isoformat(),
+                    },
+                    "WebhookDelivery",
+                ),
+            }
+        else:
+            base = f"/api/v1/integrasi/webhook/{endpoint.pk}"
+            day = {
+                "endpoint": endpoint.pk,
+                "since": (now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+                "until": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            }
+            paths = {
+                "webhook_ping": (f"{base}/ping/", {}, "WebhookDelivery"),
+                "webhook_rotate": (f"{base}/ganti-rahasia/", {}, "WebhookEndpoint"),
+                "webhook_redeliver": (
+                    f"/api/v1/integrasi/pengiriman/{delivery.delivery_id}/kirim-ulang/",
+                    {},
+                    "WebhookDelivery",
+                ),
+                "webhook_replay": (
+                    "/api/v1/integrasi/webhook/putar-ulang/",
+                    day,
+                    "WebhookDelivery",
+                ),
+            }
+        for family, (path, data, table) in paths.items():
+            families.setdefault(family, []).append(
+                Target(
+                    f"{family} {name}",
+                    "post",
+                    path,
+                    fixed(data),
+                    about(rule, name),
+                    table,
+                    api=api,
+                )
+            )
+    return families
+
+
+WEBHOOK_OPERATIONS = ["webhook_ping", "webhook_rotate", "webhook_redeliver", "webhook_replay"]
+
+
 def html_targets(world: World, family: str) -> list[Target]:
+    if family in WEBHOOK_OPERATIONS:
+        return _webhook_operation_targets(world, api=False)[family]
     for build in (_case_targets, _person_targets, _integration_targets):
         found = build(world)
         if family in found:
@@ -1004,6 +1074,7 @@ HTML_FAMILIES = [
     "key_revoke",
     "webhook_create",
     "webhook_deactivate",
+    *WEBHOOK_OPERATIONS,
 ]
 
 
@@ -1017,6 +1088,8 @@ def test_every_html_write_obeys_the_door(world, family):
 
 
 def api_targets(world: World, family: str) -> list[Target]:
+    if family in WEBHOOK_OPERATIONS:
+        return _webhook_operation_targets(world, api=True)[family]
     if family in ("accept", "decline", "cancel", "complete", "message"):
         return _referral_targets(world, api=True)[family]
     cases = world.cases.items()
@@ -1216,6 +1289,7 @@ API_FAMILIES = [
     "webhook_register",
     "webhook_update",
     "webhook_delete",
+    *WEBHOOK_OPERATIONS,
     "unsupported_methods",
 ]
 

@@ -200,6 +200,9 @@ def webhook_redeliver(request: HttpRequest, delivery_id: UUID) -> HttpResponse:
 @require_POST
 def webhook_replay(request: HttpRequest) -> HttpResponse:
     organization = _organization(request)
+    endpoint_pk = request.POST.get("endpoint", "")
+    # another organization's webhook is not found, as everywhere (not a form error)
+    _endpoint(organization, int(endpoint_pk) if endpoint_pk.isdigit() else 0)
     form = WebhookReplayForm(request.POST, organization=organization)
     if not form.is_valid():
         return _page(request, organization, replay_form=form)
