@@ -143,12 +143,7 @@ class _Run:
         while self._more():
             with self.lock:
                 skip = frozenset(self.served)
-                self.in_flight += 1
-            try:
-                outcome = dispatch_one(skip_shards=skip)
-            finally:
-                with self.lock:
-                    self.in_flight -= 1
+            outcome = self._one(skip)
             with self.lock:
                 if outcome is not None:
                     self.outcomes.append(outcome)
@@ -164,6 +159,23 @@ class _Run:
                 return
             time.sleep(IDLE_POLL_SECONDS)  # a slow attempt elsewhere: new rows may come
 
+    def _one(self, skip: frozenset[str]) -> Outcome | None:
+        """dispatch_one, counted in `in_flight` from the claim (idle threads keep polling
+        while a row is handled, not while another idle thread merely looks)."""
+        claimed: list[bool] = []
+
+        def on_claim() -> None:
+            with self.lock:
+                self.in_flight += 1
+            claimed.append(True)
+
+        try:
+            return dispatch_one(skip_shards=skip, on_claim=on_claim)
+        finally:
+            if claimed:
+                with self.lock:
+                    self.in_flight -= 1
+
     def drain_in_thread(self) -> None:
         try:
             self.drain(poll_while_busy=True)
@@ -172,9 +184,13 @@ class _Run:
 
 
 def dispatch_one(
-    now: dt.datetime | None = None, *, skip_shards: Collection[str] = ()
+    now: dt.datetime | None = None,
+    *,
+    skip_shards: Collection[str] = (),
+    on_claim: Callable[[], None] | None = None,
 ) -> Outcome | None:
-    """Claim and handle one due head row (not of `skip_shards`). None when nothing is due."""
+    """Claim and handle one due head row (not of `skip_shards`; `on_claim` is called
+    once it is claimed). None when nothing is due."""
     if connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():
             event = (
@@ -184,10 +200,14 @@ def dispatch_one(
             )
             if event is None:
                 return None
+            if on_claim:
+                on_claim()
             return _handle(event)
     event = _claim_with_lease(now or timezone.now(), skip_shards)
     if event is None:
         return None
+    if on_claim:
+        on_claim()
     return _handle(event)
 
 
