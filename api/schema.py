@@ -111,7 +111,8 @@ DESCRIPTIONS = {
     401: "Missing, invalid, revoked or expired API key.",
     403: "The key's role may not do this (e.g. a partner agency on cases).",
     404: "Does not exist, or is outside the caller's organization (never revealed).",
-    409: "Conflicts with the current state (already decided, not allowed now, duplicate).",
+    409: "Conflicts with the current state (already decided, not allowed now, duplicate, "
+    "a request with the same Idempotency-Key still running).",
     412: "The If-Match version is stale: nothing was changed.",
     428: "If-Match is required on this update.",
     415: "The body is not `application/json`.",
@@ -217,7 +218,7 @@ def _wanted_errors(path: str, operation: dict[str, Any]) -> set[int]:
     if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in parameters):
         codes.add(412)
     if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
-        codes.add(422)
+        codes |= {400, 409, 422}  # a malformed key, the same key still running, reused
     return codes
 
 

@@ -1,6 +1,9 @@
 """Schema-driven fuzzing: schemathesis generates requests from /api/v1/schema/ for
-every operation and sends them in-process (WSGI) with a real API key; no input
-may make a 500. Bounded: a few examples per operation (under a minute)."""
+every operation and sends them in-process (WSGI) with a real API key. No input may
+make a 500, and every answer must be what the schema documents: a declared status,
+content type, headers and body shape (response-schema conformance). Run for an
+office supervisor over the whole API and for a partner agency over the referrals.
+Bounded: the schema's own examples plus a few generated cases per operation."""
 
 import pytest
 import schemathesis
@@ -10,6 +13,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -57,10 +61,20 @@ def fuzz_key(orgs, alice, settings):
 
 # Loaded when the module is collected: serving the schema touches no table.
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+# The schema's own examples (explicit phase) and MAX_EXAMPLES generated cases per
+# operation; the coverage phase (dozens of boundary cases per operation) would take
+# minutes, so it is off.
+schema.config.phases.coverage.enabled = False
 
 
-@schema.parametrize()
-@hypothesis_settings(
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+BOUNDED = hypothesis_settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
     database=None,
@@ -68,15 +82,25 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
+
+
+@schema.parametrize()
+@BOUNDED
 def test_no_generated_input_makes_a_server_error(case, fuzz_key):
     response = case.call(headers={"Authorization": f"Api-Key {fuzz_key}"})
     # No 500; and what comes back is what the schema documents (status, type, shape).
-    case.validate_response(
-        response,
-        checks=[
-            not_a_server_error,
-            status_code_conformance,
-            content_type_conformance,
-            response_schema_conformance,
-        ],
-    )
+    case.validate_response(response, checks=CHECKS)
+
+
+@pytest.fixture
+def agency_key(fuzz_key, orgs):
+    """RSUD's key: the receiver of the fuzz data's referral."""
+    _key, clear = issue_key(orgs["rsud"])
+    return clear
+
+
+@schema.include(tag="referrals").parametrize()
+@BOUNDED
+def test_an_agency_gets_documented_answers_on_the_referrals(case, agency_key):
+    response = case.call(headers={"Authorization": f"Api-Key {agency_key}"})
+    case.validate_response(response, checks=CHECKS)
