@@ -417,8 +417,15 @@ def world(
         for name, owner in built_by.items()
     }
     send_as = {"samarinda": alice, "balikpapan": bob, "uptd": users["ulfa"]}
+    accepted_by = {
+        "s_ppa_accepted": adam,
+        "b_uptd_accepted": users["ulfa"],
+        "b_rsud_accepted": agnes,
+    }
     referrals: dict[str, Referral] = {}
-    for name, facts in REFERRALS.items():
+    # The accepted ones first, accepted at once: a case has at most one pending referral
+    # to an organization for a service (b_uptd waits beside the accepted b_uptd_accepted).
+    for name, facts in sorted(REFERRALS.items(), key=lambda item: item[0] not in accepted_by):
         if name == "t_transfer":
             continue
         case = cases[facts.case]
@@ -429,14 +436,10 @@ def world(
             kind=facts.kind,
             service_type="shelter" if facts.to in ("uptd", "bontang", "samarinda") else "health",
         )
+        if name in accepted_by:
+            referral_accept(actor=accepted_by[name], referral=referrals[name])
     referrals["t_transfer"] = send(alice, cases["T"], orgs["balikpapan"], kind="transfer")
     referral_accept(actor=bob, referral=referrals["t_transfer"])
-    for name, by in (
-        ("s_ppa_accepted", adam),
-        ("b_uptd_accepted", users["ulfa"]),
-        ("b_rsud_accepted", agnes),
-    ):
-        referral_accept(actor=by, referral=referrals[name])
     # After the transfer the new owner works on: the former owner must not see this.
     transferred = Case.objects.get(pk=cases["T"].pk)
     case_opening.case_update(
@@ -987,6 +990,7 @@ def _webhook_operation_targets(world: World, *, api: bool) -> dict[str, list[Tar
             payload={},
             status="succeeded",
         )
+        paths: dict[str, tuple[str, dict[str, Any], str]]
         if api:
             base, uid = f"/api/v1/webhooks/{endpoint.pk}", delivery.delivery_id
             paths = {
