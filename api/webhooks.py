@@ -107,7 +107,7 @@ def recipients(event: str, referral: Any) -> set[int]:
 def referral_payload(event: str, referral: Any) -> dict[str, Any]:
     return {
         "event": event,
-        "occurred_at": timezone.now().isoformat(),
+        "occurred_at": timezone.localtime().isoformat(),  # WITA, with its offset
         "referral": {
             "id": referral.pk,
             "number": referral.number,
@@ -115,7 +115,7 @@ def referral_payload(event: str, referral: Any) -> dict[str, Any]:
             "status": referral.status,
             "urgency": referral.urgency,
             "is_overdue": referral.is_overdue,
-            "due_at": referral.due_at.isoformat() if referral.due_at else None,
+            "due_at": timezone.localtime(referral.due_at).isoformat() if referral.due_at else None,
             "from_org": referral.from_org.code,
             "to_org": referral.to_org.code,
             "version": referral.version,

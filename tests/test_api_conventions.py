@@ -6,6 +6,7 @@ typed error for every operation."""
 import pytest
 from django.test import Client
 
+from api import webhooks
 from api.testing import client_for, error_of
 from cases.factories import CaseFactory
 from referrals.testing import send
@@ -65,6 +66,12 @@ def test_times_in_answers_carry_the_wita_offset(rsud, referral):
     body = rsud.get(f"/api/v1/referrals/{referral.pk}/").json()
     for name in ("created_at", "updated_at", "due_at"):
         assert body[name].endswith("+08:00"), (name, body[name])
+
+
+def test_webhook_payload_times_carry_the_wita_offset(referral):
+    payload = webhooks.referral_payload("new_referral", referral)
+    assert payload["occurred_at"].endswith("+08:00")
+    assert payload["referral"]["due_at"].endswith("+08:00")
 
 
 def test_a_conflict_names_who_decided_and_when_in_wita(rsud, orgs, referral):
