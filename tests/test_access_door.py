@@ -19,7 +19,14 @@ from django.test import Client
 from accounts import policy
 from accounts.factories import OrganizationFactory, UserFactory
 from accounts.models import OrganizationKind, Role
-from accounts.scoping import EVERY_ROW, NO_ROW, owned_q
+from accounts.scoping import (
+    EVERY_ROW,
+    NO_ROW,
+    is_office_supervisor_of,
+    is_provincial_supervisor,
+    may_see_owner,
+    owned_q,
+)
 from cases.factories import BeneficiaryFactory, CaseFactory
 from cases.models import Beneficiary, Case, CaseFormerOwner
 from cases.selectors import assignable_caseworkers
@@ -272,3 +279,88 @@ def test_a_deactivated_user_or_organization_does_nothing(orgs, alice, sari):
     sari.organization = orgs["samarinda"]
     assert not policy.may_assign(sari)
     assert not policy.may_manage_keys(sari, orgs["samarinda"])
+
+
+def test_a_deactivated_partner_agency_user_has_no_referral_list(orgs, agnes):
+    agnes.is_active = False
+    assert policy.referral_boxes(agnes) == []
+    assert not policy.has_referral_inbox_only(agnes)
+    assert not policy.has_notifications(agnes)
+
+
+def test_an_admin_has_no_referral_list_even_with_an_organization(orgs):
+    admin = UserFactory(username="root", organization=orgs["province"], role=Role.ADMIN)
+    assert policy.referral_boxes(admin) == []
+    assert not policy.has_notifications(admin)
+    assert policy.home_kind(admin) == "admin"
+    assert not policy.works_cases(admin)
+
+
+def test_only_partner_agency_staff_work_from_an_inbox_alone(alice, sari, prov, agnes):
+    assert [policy.has_referral_inbox_only(u) for u in (alice, sari, prov, agnes)] == [
+        False,
+        False,
+        False,
+        True,
+    ]
+
+
+def test_only_the_provinces_supervisor_is_provincial(alice, sari, prov, agnes):
+    assert [is_provincial_supervisor(u) for u in (alice, sari, prov, agnes)] == [
+        False,
+        False,
+        True,
+        False,
+    ]
+
+
+def test_each_role_lands_on_its_own_home_page(alice, sari, prov, agnes):
+    assert [policy.home_kind(u) for u in (alice, sari, prov, agnes)] == [
+        "caseworker",
+        "supervisor",
+        "supervisor",
+        "agency",
+    ]
+    assert [policy.works_cases(u) for u in (alice, sari, prov, agnes)] == [True, True, True, False]
+    # A role the door does not know (a row edited by hand) gets the admin page, which
+    # shows nothing, rather than a template that does not exist.
+    assert policy.home_kind(UserFactory.build(role="pensiun")) == "admin"
+
+
+def test_who_sees_an_office_and_who_supervises_it(orgs, alice, bob, sari, budi, prov, agnes):
+    samarinda = orgs["samarinda"]
+    people = (alice, bob, sari, budi, prov, agnes)
+    assert [may_see_owner(u, samarinda) for u in people] == [True, False, True, False, True, False]
+    assert [is_office_supervisor_of(u, samarinda) for u in people] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert [policy.may_see_change_history(u) for u in people] == [
+        False,
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+
+
+def test_an_organizations_integration_user_manages_its_webhooks_only(orgs, alice, sari):
+    samarinda, balikpapan = orgs["samarinda"], orgs["balikpapan"]
+    robot = UserFactory(
+        username="kunci-samarinda",
+        organization=samarinda,
+        role=Role.CASEWORKER,
+        is_integration=True,
+    )
+    assert policy.may_manage_webhooks(robot, samarinda)
+    assert not policy.may_manage_webhooks(robot, balikpapan)
+    assert policy.may_manage_webhooks(sari, samarinda)  # its supervisor manages keys too
+    assert not policy.may_manage_webhooks(sari, balikpapan)
+    assert not policy.may_manage_webhooks(alice, samarinda)  # a person, not the integration
+    robot.is_active = False
+    assert not policy.may_manage_webhooks(robot, samarinda)

@@ -112,3 +112,105 @@ def test_what_the_caseworker_typed_is_compared_with_the_nik():
     assert set(problems) == {"sex", "birth_date"}
     assert "perempuan" in problems["sex"].lower()
     assert "17-05-1990" in problems["birth_date"]
+
+
+# --- the exact messages and codes (issue 12: mutants of nik.py) ----------------------
+# A caseworker reads the message; an API client or a form may branch on the code.
+# Both are pinned whole, so a wrong slice of the digits shown, a changed bound or a
+# swapped code fails here.
+
+
+@pytest.mark.parametrize(
+    ("nik", "code", "message"),
+    [
+        ("647201170590001", "length", "NIK harus 16 digit angka; yang diisi 15 karakter."),
+        (
+            "0972011705900001",
+            "region",
+            "Digit 1–6 (kode wilayah) tidak valid: kode provinsi 09 tidak ada.",
+        ),
+        (
+            "1072011705900001",
+            "region",
+            "Digit 1–6 (kode wilayah) tidak valid: kode provinsi 10 tidak ada.",
+        ),
+        (
+            "6400011705900001",
+            "region",
+            "Digit 1–6 (kode wilayah) tidak valid: kode kabupaten/kota dan kecamatan "
+            "tidak boleh 00 (tertulis 640001).",
+        ),
+        (
+            "6472013205900001",
+            "birth_date",
+            "Digit 7–12 (tanggal lahir) tidak valid: dua digit pertama harus 01–31 untuk "
+            "laki-laki atau 41–71 untuk perempuan (tertulis 32).",
+        ),
+        (
+            "6472011713900001",
+            "birth_date",
+            "Digit 7–12 (tanggal lahir) tidak valid: bulan harus 01–12 (tertulis 13).",
+        ),
+        (
+            "6472017102900001",
+            "birth_date",
+            "Digit 7–12 (tanggal lahir) tidak valid: tanggal 31-02-90 tidak ada di kalender.",
+        ),
+        (
+            "6472011705900000",
+            "serial",
+            "Digit 13–16 (nomor urut) tidak valid: nomor urut dimulai dari 0001.",
+        ),
+    ],
+)
+def test_a_wrong_nik_gets_its_exact_message_and_code(nik, code, message):
+    with pytest.raises(ValidationError) as error:
+        parse_nik(nik, today=TODAY)
+    assert (error.value.code, error.value.messages) == (code, [message])
+
+
+@pytest.mark.parametrize(
+    ("no_kk", "code", "message"),
+    [
+        ("64720120031500", "length", "No. KK harus 16 digit angka; yang diisi 14 karakter."),
+        (
+            "6472014003150007",
+            "issue_date",
+            "Digit 7–12 (tanggal penerbitan) tidak valid: 400315 bukan tanggal DDMMYY yang ada.",
+        ),
+        (
+            "6472012003150000",
+            "serial",
+            "Digit 13–16 (nomor urut) tidak valid: nomor urut dimulai dari 0001.",
+        ),
+    ],
+)
+def test_a_wrong_no_kk_gets_its_exact_message_and_code(no_kk, code, message):
+    with pytest.raises(ValidationError) as error:
+        validate_no_kk(no_kk)
+    assert (error.value.code, error.value.messages) == (code, [message])
+
+
+def test_aceh_the_lowest_province_code_is_valid():
+    # 11 (Aceh) is the first Kemendagri province code; 10 and below do not exist.
+    assert parse_nik("1101011705900001", today=TODAY).region_code == "11.01.01"
+
+
+def test_the_serial_is_all_four_digits():
+    assert parse_nik("6472011705901000", today=TODAY).serial == 1000
+    assert parse_nik("6472011705909999", today=TODAY).serial == 9999
+
+
+def test_a_no_kk_reads_every_digit_of_its_issue_date():
+    # 31 October: a month read from one digit ("0") would be refused.
+    assert validate_no_kk("6472013110150007") == "6472013110150007"
+    # 29 February 2016, a leap year: a year read from one digit (2006) would be refused.
+    assert validate_no_kk("6472012902160007") == "6472012902160007"
+
+
+def test_the_mismatch_messages_say_what_the_nik_shows():
+    info = parse_nik("6472015705900003", today=TODAY)
+    assert nik_mismatches(info, sex="M", birth_date=dt.date(1990, 5, 18)) == {
+        "sex": "Tidak sesuai dengan NIK: digit 7–12 (tanggal lahir) menunjukkan Perempuan.",
+        "birth_date": "Tidak sesuai dengan NIK: digit 7–12 (tanggal lahir) menunjukkan 17-05-1990.",
+    }

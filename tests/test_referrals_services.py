@@ -3,7 +3,11 @@ services on the case, capacity, messages and notifications."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -262,6 +266,101 @@ def test_the_loser_of_a_decision_is_told_who_decided_and_when(to_rsud, agnes, al
     assert str(timezone.localtime(Referral.objects.get(pk=to_rsud.pk).decided_at).year) in message
 
 
+def test_every_move_counts_the_version_up_by_one(to_rsud, agnes):
+    version = to_rsud.version
+    decisions.referral_accept(actor=agnes, referral=to_rsud, expected_version=version)
+    assert to_rsud.version == version + 1
+    decisions.referral_complete(actor=agnes, referral=to_rsud, outcome="Selesai.")
+    assert to_rsud.version == version + 2
+
+
+def test_an_accepted_service_referral_offers_only_its_completion(to_rsud, agnes, alice):
+    decisions.referral_accept(actor=agnes, referral=to_rsud)
+    assert transitions.allowed_actions(agnes, to_rsud) == ["complete"]
+    assert transitions.allowed_actions(alice, to_rsud) == []
+
+
+def test_the_loser_is_told_the_moment_of_the_decision_not_the_time_now(to_rsud, agnes, alice):
+    stale = Referral.objects.get(pk=to_rsud.pk)
+    wita = zoneinfo.ZoneInfo("Asia/Makassar")
+    with time_machine.travel(dt.datetime(2031, 3, 5, 14, 7, tzinfo=wita), tick=False):
+        decisions.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
+    with (
+        time_machine.travel(dt.datetime(2031, 3, 6, 8, 0, tzinfo=wita), tick=False),
+        pytest.raises(AlreadyDecided) as error,
+    ):
+        decisions.referral_cancel(actor=alice, referral=stale)
+    assert str(error.value.message) == (
+        "Rujukan ini sudah ditolak oleh Agnes (RSUD Abdul Wahab Sjahranie) pada 5 Maret 2031 14:07."
+    )
+    to_rsud.refresh_from_db()
+    assert to_rsud.updated_at == dt.datetime(2031, 3, 5, 14, 7, tzinfo=wita)
+
+
+def test_the_loser_gets_the_decision_as_details_for_the_api(to_rsud, agnes, alice):
+    stale = Referral.objects.get(pk=to_rsud.pk)
+    decisions.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
+    decided_at = Referral.objects.get(pk=to_rsud.pk).decided_at
+    with pytest.raises(AlreadyDecided) as error:
+        decisions.referral_cancel(actor=alice, referral=stale)
+    assert error.value.details == {
+        "status": "declined",
+        "decided_by": {
+            "id": agnes.pk,
+            "name": "Agnes",
+            "organization": "RSUD Abdul Wahab Sjahranie",
+        },
+        "decided_at": timezone.localtime(decided_at).isoformat(),  # WITA, +08:00
+    }
+
+
+def test_a_decision_recorded_without_decider_or_time_is_still_told(to_rsud, agnes, alice):
+    # A row not written by these services (an import, a hand repair) may lack both.
+    stale = Referral.objects.get(pk=to_rsud.pk)
+    decisions.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
+    Referral.objects.filter(pk=to_rsud.pk).update(decided_by=None, decided_at=None)
+    with pytest.raises(AlreadyDecided) as error:
+        decisions.referral_cancel(actor=alice, referral=stale)
+    assert str(error.value.message) == "Rujukan ini sudah ditolak oleh pengguna lain pada -."
+    assert error.value.details == {"status": "declined", "decided_by": None, "decided_at": None}
+
+
+def test_a_decider_without_an_organization_is_named_alone(to_rsud, agnes, alice):
+    stale = Referral.objects.get(pk=to_rsud.pk)
+    decisions.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
+    type(agnes).objects.filter(pk=agnes.pk).update(organization=None)
+    with pytest.raises(AlreadyDecided) as error:
+        decisions.referral_cancel(actor=alice, referral=stale)
+    assert str(error.value.message).startswith("Rujukan ini sudah ditolak oleh Agnes pada ")
+    assert error.value.details["decided_by"] == {
+        "id": agnes.pk,
+        "name": "Agnes",
+        "organization": None,
+    }
+
+
+def test_the_refusal_is_told_from_the_one_row_fetched(
+    to_rsud, agnes, alice, orgs, django_assert_num_queries
+):
+    decisions.referral_decline(actor=agnes, referral=to_rsud, reason="Penuh.")
+    completed = send(alice, make_case(orgs["samarinda"], assigned_to=alice), orgs["rsud"])
+    decisions.referral_accept(actor=agnes, referral=completed)
+    decisions.referral_complete(actor=agnes, referral=completed, outcome="Selesai.")
+    for pk in (to_rsud.pk, completed.pk):
+        current = transitions._fresh(pk)
+        with django_assert_num_queries(0):  # who decided and their organization came along
+            refusal = transitions._refusal(current, "cancel")
+        assert "RSUD Abdul Wahab Sjahranie" in str(refusal)
+
+
+def test_a_move_from_the_wrong_status_names_the_status(to_rsud, agnes):
+    with pytest.raises(TransitionNotAllowed) as error:
+        decisions.referral_complete(actor=agnes, referral=to_rsud, outcome="x")
+    assert str(error.value.message) == (
+        "Rujukan berstatus “Menunggu keputusan” tidak dapat diproses dengan tindakan ini."
+    )
+
+
 def test_a_stale_version_is_a_version_conflict_not_a_silent_win(to_rsud, agnes):
     with pytest.raises(VersionConflict):
         decisions.referral_accept(actor=agnes, referral=to_rsud, expected_version=99)
@@ -477,6 +576,17 @@ def test_free_capacity_stays_between_zero_and_total(orgs, agnes):
             capacity.offer_update_capacity(actor=agnes, offer=offer, capacity_free=bad)
     capacity.offer_update_capacity(actor=agnes, offer=offer, capacity_free=12, capacity_total=12)
     assert ServiceOffer.objects.get(pk=offer.pk).capacity_total == 12
+
+
+def test_staff_of_an_offering_office_update_its_capacity_and_its_admin_does_not(
+    shelter, shelter_staff
+):
+    capacity.offer_update_capacity(actor=shelter_staff, offer=shelter, capacity_free=2)
+    shelter.refresh_from_db()
+    assert shelter.capacity_free == 2
+    admin = UserFactory(username="uptd-admin", organization=shelter.organization, role="admin")
+    with pytest.raises(NotAllowed):
+        capacity.offer_update_capacity(actor=admin, offer=shelter, capacity_free=0)
 
 
 # --- messages, notifications, hooks ------------------------------------------------------
