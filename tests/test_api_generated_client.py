@@ -34,6 +34,7 @@ class Generated:
     def __init__(self, package: ModuleType) -> None:
         self.package = package
         self.models = importlib.import_module(f"{PACKAGE}.models")
+        self.opened: list[Any] = []
 
     def op(self, tag: str, name: str) -> Any:
         return importlib.import_module(f"{PACKAGE}.api.{tag}.{name}")
@@ -42,9 +43,17 @@ class Generated:
         return getattr(self.models, name)
 
     def client(self, base_url: str, key: str) -> Any:
-        return self.package.AuthenticatedClient(
+        client = self.package.AuthenticatedClient(
             base_url=base_url, token=key, prefix="Api-Key", raise_on_unexpected_status=True
         )
+        self.opened.append(client)
+        return client
+
+    def close(self) -> None:
+        """Close the kept-alive connections (a live-server thread holds a database
+        connection while its HTTP connection stays open)."""
+        while self.opened:
+            self.opened.pop().get_httpx_client().close()
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +93,12 @@ def gen(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         sys.path.remove(str(where))
         for name in [n for n in sys.modules if n == PACKAGE or n.startswith(f"{PACKAGE}.")]:
             del sys.modules[name]
+
+
+@pytest.fixture(autouse=True)
+def _close_clients(gen: Generated) -> Iterator[None]:
+    yield
+    gen.close()
 
 
 def _referral_input(gen: Generated, case_id: int) -> Any:
