@@ -803,7 +803,8 @@ def _case_targets(world: World) -> dict[str, list[Target]]:
                 lambda: {
                     "kind": "service",
                     "to_org": world.orgs["rsud"].pk,
-                    "service_type": world.health.pk,
+                    # not health: the world's cases have one pending at RSUD already
+                    "service_type": ServiceType.objects.get(code="psychosocial").pk,
                     "urgency": "normal",
                     "reason": "Perlu pemeriksaan",
                     "shared_summary": "Ringkasan",
@@ -1162,7 +1163,7 @@ def api_targets(world: World, family: str) -> list[Target]:
                         "case": case.pk,
                         "kind": "service",
                         "to_org": "rsud-aws",
-                        "service_type": "health",
+                        "service_type": "psychosocial",  # health is pending there already
                         "reason": "Perlu pemeriksaan",
                         "shared_summary": "Ringkasan",
                         "legal_basis": "consent",
