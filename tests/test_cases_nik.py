@@ -214,3 +214,10 @@ def test_the_mismatch_messages_say_what_the_nik_shows():
         "sex": "Tidak sesuai dengan NIK: digit 7–12 (tanggal lahir) menunjukkan Perempuan.",
         "birth_date": "Tidak sesuai dengan NIK: digit 7–12 (tanggal lahir) menunjukkan 17-05-1990.",
     }
+
+
+def test_a_letter_typed_into_a_nik_is_refused_not_dropped():
+    # Only the separators people type between groups are dropped (space, dot, dash, tab).
+    with pytest.raises(ValidationError) as error:
+        parse_nik("647201170590000X1", today=TODAY)
+    assert error.value.code == "length"

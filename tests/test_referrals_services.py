@@ -266,6 +266,28 @@ def test_the_loser_of_a_decision_is_told_who_decided_and_when(to_rsud, agnes, al
     assert str(timezone.localtime(Referral.objects.get(pk=to_rsud.pk).decided_at).year) in message
 
 
+def test_a_version_conflict_says_to_reload_and_carries_the_fresh_row(to_rsud, agnes):
+    with pytest.raises(VersionConflict) as error:
+        decisions.referral_accept(actor=agnes, referral=to_rsud, expected_version=99)
+    assert str(error.value.message) == (
+        "Rujukan ini sudah diubah orang lain. Muat ulang halaman lalu coba lagi."
+    )
+    current = error.value.details["current"]
+    assert (current.pk, current.status, current.version) == (to_rsud.pk, "pending", to_rsud.version)
+
+
+def test_a_supervisor_account_of_the_addressed_agency_decides_but_never_cancels(to_rsud, orgs):
+    head = UserFactory(username="kepala-rsud", organization=orgs["rsud"], role="supervisor")
+    assert transitions.allowed_actions(head, to_rsud) == ["accept", "decline"]
+    assert not policy.may_act_on_referral(head, to_rsud, "sender")
+
+
+def test_a_deactivated_caseworker_of_the_sending_office_is_no_party(to_rsud, alice):
+    alice.is_active = False
+    assert not policy.may_post_referral_message(alice, to_rsud)
+    assert transitions.allowed_actions(alice, to_rsud) == []
+
+
 def test_every_move_counts_the_version_up_by_one(to_rsud, agnes):
     version = to_rsud.version
     decisions.referral_accept(actor=agnes, referral=to_rsud, expected_version=version)
