@@ -4,9 +4,12 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
+from django.utils.module_loading import import_string
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
 from api.serializers.common import ErrorSerializer
@@ -189,7 +192,23 @@ def postprocess_schema(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]
             for parameter in operation.get("parameters", []):
                 _shared_enum(parameter, enums)
             _declare_errors(path, operation)
+    _enum_symbols(result.get("components", {}).get("schemas", {}))
     return result
+
+
+def _enum_symbols(schemas: dict[str, Any]) -> None:
+    """`x-enum-varnames`: the English member names of our choices (`TWELVE_MONTHS` for
+    `12m`), which generators use for the enum's symbols instead of `VALUE_0`."""
+    for name, dotted in spectacular_settings.ENUM_NAME_OVERRIDES.items():
+        component = schemas.get(name)
+        if component is None or "enum" not in component or not isinstance(dotted, str):
+            continue
+        choices = import_string(dotted)
+        if not (isinstance(choices, type) and issubclass(choices, Enum)):
+            continue
+        symbols = {member.value: member.name for member in choices}
+        if all(value in symbols for value in component["enum"]):
+            component["x-enum-varnames"] = [symbols[value] for value in component["enum"]]
 
 
 def _shared_enum(parameter: dict[str, Any], enums: dict[frozenset[str], str]) -> None:

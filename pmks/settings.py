@@ -470,6 +470,8 @@ SPECTACULAR_SETTINGS = {
         "UrgencyEnum": "referrals.models.Urgency",
         "OrganizationKindEnum": "accounts.models.OrganizationKind",
         "RegionLevelEnum": "regions.models.Level",
+        "PeriodEnum": "stats.models.Period",
+        "StatsScopeLevelEnum": "api.serializers.stats.SCOPE_LEVELS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.scoping import dashboard_regency_ids
 from api.schema import errors
+from api.serializers.stats import StatsSummarySerializer
 from api.views.base import ApiView, acting
 from stats.models import Period
 from stats.selectors import summary_for
@@ -49,21 +49,41 @@ class SummaryQuery(serializers.Serializer):
         OpenApiParameter("period", str, enum=Period.values, description="Window (default `12m`)."),
         OpenApiParameter("category", str, description="PMKS category code, e.g. `PMKS08`."),
     ],
-    responses={200: OpenApiTypes.OBJECT, **errors(400, 403, 404)},
+    responses={200: StatsSummarySerializer, **errors(400, 403, 404)},
     examples=[
         OpenApiExample(
             "Summary (abridged)",
             value={
-                "scope": {"code": "64.72", "name": "Kota Samarinda"},
-                "run": {"id": 12, "computed_at": "2025-03-01T10:00:00+08:00"},
-                "period": {"key": "12m"},
+                "scope": {
+                    "level": "regency",
+                    "regency": {"code": "64.72", "name": "Kota Samarinda"},
+                    "area_label": "Kecamatan",
+                },
+                "run": {
+                    "id": 12,
+                    "computed_at": "2025-03-01T10:00:00+08:00",
+                    "duration_ms": 840,
+                    "trigger": "beat",
+                },
+                "period": {
+                    "key": "12m",
+                    "label": "12 bulan terakhir",
+                    "start": "2024-04-01",
+                    "end": "2025-03-01",
+                },
                 "category": None,
+                "filters": {
+                    "periods": [{"key": "12m", "label": "12 bulan terakhir"}],
+                    "categories": [{"code": "PMKS08", "name": "Lanjut Usia Telantar"}],
+                },
                 "headline": {
                     "open_cases": 412,
                     "new_this_month": 37,
                     "closed_this_month": 21,
+                    "reopened_this_month": 1,
                     "pending_referrals": 9,
                     "overdue_referrals": 2,
+                    "beneficiaries": 388,
                 },
                 "tables": [
                     {
