@@ -31,14 +31,14 @@ class StatsRunSerializer(serializers.Serializer):
 
 class StatsPeriodSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=Period.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label"
     start = serializers.DateField()
     end = serializers.DateField()
 
 
 class PeriodChoiceSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=Period.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label"
 
 
 class StatsFiltersSerializer(serializers.Serializer):
@@ -58,7 +58,7 @@ class StatsHeadlineSerializer(serializers.Serializer):
 
 class StatsColumnSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label"
 
 
 class StatsTableSerializer(serializers.Serializer):
