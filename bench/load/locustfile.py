@@ -52,17 +52,23 @@ class Person(HttpUser):
     def on_start(self) -> None:
         self.username = take(self.kind)
         self.cases: list[str] = []
-        with self.client.get("/akun/masuk/", name="login", catch_response=True) as page:
-            check(page, 200)
+        self.logged_in = False
+        self.login()
+
+    def login(self) -> None:
+        """As a person does: log in, and again on the next task if it was refused."""
+        with self.client.get("/akun/masuk/", name="login (GET)", catch_response=True) as page:
+            if not check(page, 200):
+                return
         form = {
             "username": self.username,
             "password": USERS["password"],
             "csrfmiddlewaretoken": self.token(page.text),
         }
         with self.client.post(
-            "/akun/masuk/", form, name="login", allow_redirects=False, catch_response=True
+            "/akun/masuk/", form, name="login (POST)", allow_redirects=False, catch_response=True
         ) as answer:
-            check(answer, 302)
+            self.logged_in = check(answer, 302)
 
     def token(self, html: str) -> str:
         found = CSRF.search(html)
@@ -70,6 +76,9 @@ class Person(HttpUser):
 
     def page(self, path: str, name: str, *, follow: bool = False) -> str:
         """GET a page; a redirect fails it unless `follow` (then not to the login)."""
+        if not self.logged_in:
+            self.login()
+            return ""
         with self.client.get(path, name=name, allow_redirects=follow, catch_response=True) as page:
             if follow and "/akun/masuk/" in page.url:
                 page.failure("redirected to the login page")
