@@ -22,10 +22,12 @@ from accounts.models import OrganizationKind, Role
 from accounts.scoping import (
     EVERY_ROW,
     NO_ROW,
+    in_reach,
     is_office_supervisor_of,
     is_provincial_supervisor,
     may_see_owner,
     owned_q,
+    scope_of,
 )
 from cases.factories import BeneficiaryFactory, CaseFactory
 from cases.models import Beneficiary, Case, CaseFormerOwner
@@ -364,3 +366,26 @@ def test_an_organizations_integration_user_manages_its_webhooks_only(orgs, alice
     assert not policy.may_manage_webhooks(alice, samarinda)  # a person, not the integration
     robot.is_active = False
     assert not policy.may_manage_webhooks(robot, samarinda)
+
+
+def test_the_reach_prologue_gives_the_province_every_row_and_within_its_scope(orgs, prov, sari):
+    CaseFactory(owner_org=orgs["samarinda"])
+    CaseFactory(owner_org=orgs["balikpapan"])
+    assert in_reach(Case.objects.all(), prov, lambda scope: NO_ROW).count() == 2
+    assert in_reach(Case.objects.all(), prov, lambda scope: NO_ROW, province=False).count() == 0
+    seen = []
+    in_reach(Case.objects.all(), sari, lambda scope: seen.append(scope) or EVERY_ROW).count()
+    assert seen == [scope_of(sari)]
+
+
+def test_the_menu_and_the_badge_follow_the_role(alice, agnes):
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.navigation import NAVIGATION
+
+    assert policy.menu_for(alice) == NAVIGATION[Role.CASEWORKER]
+    assert policy.menu_for(agnes) == NAVIGATION[Role.AGENCY_STAFF]
+    assert policy.menu_for(AnonymousUser()) == []
+    assert policy.menu_for(None) == []  # no user object at all: no menu, no error
+    assert policy.menu_for(UserFactory.build(role="pensiun")) == []
+    assert policy.has_notifications(alice) and policy.has_notifications(agnes)

@@ -411,6 +411,20 @@ def test_a_transfer_is_finished_by_its_acceptance(transfer, bob):
     assert transitions.allowed_actions(bob, transfer) == []
 
 
+def test_the_refusals_of_the_table_say_why(transfer, to_rsud, bob, sari):
+    decisions.referral_accept(actor=bob, referral=transfer)
+    with pytest.raises(TransitionNotAllowed) as error:
+        decisions.referral_complete(actor=bob, referral=transfer, outcome="x")
+    assert str(error.value.message) == (
+        "Pemindahan kasus selesai saat diterima; tidak ada hasil yang dilaporkan."
+    )
+    with pytest.raises(NotAllowed) as refused:
+        decisions.referral_accept(actor=sari, referral=to_rsud)
+    assert str(refused.value.message) == (
+        "Hanya organisasi penerima yang dapat memutuskan rujukan ini."
+    )
+
+
 # --- transfer ---------------------------------------------------------------------------
 
 
