@@ -471,7 +471,7 @@ SPECTACULAR_SETTINGS = {
         "OrganizationKindEnum": "accounts.models.OrganizationKind",
         "RegionLevelEnum": "regions.models.Level",
         "PeriodEnum": "stats.models.Period",
-        "StatsScopeLevelEnum": "api.serializers.stats.SCOPE_LEVELS",
+        "StatsScopeLevelEnum": "api.views.stats.SCOPE_LEVELS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -552,7 +552,7 @@ FINGERPRINT: list[tuple[Any, tuple[str, ...]]] = [
     (Notification, ("user", "read_at")),
     (ServiceOffer, ("capacity_free", "capacity_total", "capacity_updated_at", "is_active")),
     (OrganizationAPIKey, ("revoked", "expiry_date", "name", "organization")),
-    (WebhookEndpoint, ("is_active", "url", "organization", "secret")),
+    (WebhookEndpoint, ("is_active", "url", "organization", "secret", "events", "description")),
     (WebhookDelivery, ("status",)),
     (User, ("is_active", "organization", "role")),
     (Organization, ("is_active",)),
