@@ -83,7 +83,7 @@ beat: install
 # webhook receiver (bench/faults/). One row per scenario; exit 1 if an effect was lost,
 # a request answered 500 or an effect was processed twice. About 23 minutes on a busy
 # 2-core machine (7 of set-up; the worker is stopped for 10); faults-quick shortens
-# every outage (about 10 minutes, most of it set-up).
+# every outage (5–10 minutes, most of it set-up).
 faults: install
 	$(PY) -m bench.faults $(FAULTS_ARGS)
 
