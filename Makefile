@@ -59,8 +59,8 @@ schema-lint: install $(SPECTRAL_DIR)/node_modules/.installed
 	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity warn var/openapi.yaml
 
 messages: install
-	DEBUG=True $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
-	DEBUG=True $(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=True $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=mutants --ignore=tools
+	DEBUG=True $(PY) manage.py compilemessages --ignore=.venv --ignore=mutants
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
