@@ -22,6 +22,8 @@ from accounts.models import OrganizationKind, Role
 from accounts.scoping import (
     EVERY_ROW,
     NO_ROW,
+    Reach,
+    Scope,
     in_reach,
     is_office_supervisor_of,
     is_provincial_supervisor,
@@ -389,3 +391,25 @@ def test_the_menu_and_the_badge_follow_the_role(alice, agnes):
     assert policy.menu_for(None) == []  # no user object at all: no menu, no error
     assert policy.menu_for(UserFactory.build(role="pensiun")) == []
     assert policy.has_notifications(alice) and policy.has_notifications(agnes)
+
+
+def test_each_scope_names_the_organization_acting(orgs, alice, sari, prov):
+    samarinda = orgs["samarinda"]
+    assert scope_of(alice) == Scope(
+        Reach.ORGANIZATION, organization_id=samarinda.pk, can_write=True
+    )
+    assert scope_of(sari) == Scope(
+        Reach.REGENCY, organization_id=samarinda.pk, regency_id=samarinda.region_id, can_write=True
+    )
+    assert scope_of(prov) == Scope(Reach.PROVINCE, organization_id=orgs["province"].pk)
+
+
+def test_admins_are_superusers_staff_or_the_admin_role(orgs):
+    def person(name, **flags):
+        return UserFactory(username=name, organization=orgs["province"], **flags)
+
+    assert policy.is_admin(person("staf-django", role=Role.CASEWORKER, is_staff=True))
+    assert policy.is_admin(person("super", role=Role.CASEWORKER, is_superuser=True))
+    assert policy.is_admin(person("admin", role=Role.ADMIN))
+    assert not policy.is_admin(person("biasa", role=Role.SUPERVISOR))
+    assert not policy.is_admin(None)  # no user object at all

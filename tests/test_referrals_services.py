@@ -423,6 +423,17 @@ def test_the_refusals_of_the_table_say_why(transfer, to_rsud, bob, sari):
     assert str(refused.value.message) == (
         "Hanya organisasi penerima yang dapat memutuskan rujukan ini."
     )
+    with pytest.raises(NotAllowed) as refused:
+        decisions.referral_cancel(actor=sari, referral=to_rsud)  # the case is Balikpapan's now
+    assert str(refused.value.message) == (
+        "Hanya kantor pemilik kasus saat ini yang dapat membatalkan rujukan layanan ini."
+    )
+
+
+def test_only_the_sending_office_is_told_it_may_cancel_a_transfer(transfer, bob):
+    with pytest.raises(NotAllowed) as refused:
+        decisions.referral_cancel(actor=bob, referral=transfer)
+    assert str(refused.value.message) == "Hanya kantor pengirim yang dapat membatalkan rujukan ini."
 
 
 # --- transfer ---------------------------------------------------------------------------
