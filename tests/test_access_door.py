@@ -24,6 +24,7 @@ from accounts.scoping import (
     NO_ROW,
     Reach,
     Scope,
+    acting_organization,
     in_reach,
     is_office_supervisor_of,
     is_provincial_supervisor,
@@ -413,3 +414,4 @@ def test_admins_are_superusers_staff_or_the_admin_role(orgs):
     assert policy.is_admin(person("admin", role=Role.ADMIN))
     assert not policy.is_admin(person("biasa", role=Role.SUPERVISOR))
     assert not policy.is_admin(None)  # no user object at all
+    assert acting_organization(None) is None
