@@ -414,4 +414,7 @@ def test_admins_are_superusers_staff_or_the_admin_role(orgs):
     assert policy.is_admin(person("admin", role=Role.ADMIN))
     assert not policy.is_admin(person("biasa", role=Role.SUPERVISOR))
     assert not policy.is_admin(None)  # no user object at all
+
+
+def test_no_user_object_acts_for_no_organization():
     assert acting_organization(None) is None
