@@ -100,7 +100,7 @@ clean:
 
 # Mutation testing of the access door, the NIK rules and the referral state machine
 # ([tool.mutmut] in pyproject.toml; docs/TESTING.md has the last score and the
-# survivors judged equivalent). About 15 minutes on 2 cores.
+# survivors judged equivalent). About an hour from scratch on the shared 2-core machine.
 mutants: export SECRET_KEY ?= test-only-not-secret
 mutants: install
 	rm -rf mutants
