@@ -78,67 +78,92 @@ def _user(username: str, first: str, last: str, org: Organization, role: str) ->
 
 
 def seed_organizations() -> list[DemoLogin]:
-    province = Region.objects.get(code="64")
+    """Every demo organization and its users; the logins, in the order the demo
+    command lists them."""
+    provincial = _seed_provincial_office()
+    logins = [_login("supervisor.provinsi", "Rina", "Hapsari", provincial, Role.SUPERVISOR)]
+    for regency in Region.objects.regencies():
+        logins += _seed_regency_office(regency)
+    logins.append(_seed_uptd())
+    logins += [_seed_agency(*agency) for agency in AGENCIES]
+    logins.append(_seed_admin(provincial))
+    return logins
+
+
+def _login(username: str, first: str, last: str, org: Organization, role: str) -> DemoLogin:
+    """The demo user `username` (made if missing) and its line in the login list."""
+    _user(username, first, last, org, role)
+    return DemoLogin(username, role, org.name)
+
+
+def _seed_provincial_office() -> Organization:
+    """Dinas Sosial Provinsi Kalimantan Timur."""
     provincial, _ = Organization.objects.get_or_create(
         code="dinsos-kaltim",
         defaults={
             "name": "Dinas Sosial Provinsi Kalimantan Timur",
-            "region": province,
+            "region": Region.objects.get(code="64"),
             "kind": OrganizationKind.PROVINCE_OFFICE,
             "address": "Jl. Basuki Rahmat No. 92, Samarinda",
             "phone": "(0541) 741234",
         },
     )
-    logins = []
-    _user("supervisor.provinsi", "Rina", "Hapsari", provincial, Role.SUPERVISOR)
-    logins.append(DemoLogin("supervisor.provinsi", Role.SUPERVISOR, provincial.name))
+    return provincial
 
-    for regency in Region.objects.regencies():
-        slug = REGENCY_SLUGS.get(regency.code, regency.code.replace(".", "-"))
-        office, _ = Organization.objects.get_or_create(
-            code=f"dinsos-{slug}",
-            defaults={
-                "name": f"Dinas Sosial {regency.name}",
-                "region": regency,
-                "kind": OrganizationKind.REGENCY_OFFICE,
-                "address": f"Kantor Dinas Sosial, {regency.name}",
-            },
-        )
-        place = regency.name.replace("Kabupaten ", "").replace("Kota ", "")
-        _user(f"pekerja.{slug}", "Pekerja", place, office, Role.CASEWORKER)
-        _user(f"supervisor.{slug}", "Kepala", place, office, Role.SUPERVISOR)
-        logins.append(DemoLogin(f"pekerja.{slug}", Role.CASEWORKER, office.name))
-        logins.append(DemoLogin(f"supervisor.{slug}", Role.SUPERVISOR, office.name))
-        if slug == "samarinda":
-            _user("pekerja2.samarinda", "Dewi", "Lestari", office, Role.CASEWORKER)
-            logins.append(DemoLogin("pekerja2.samarinda", Role.CASEWORKER, office.name))
 
-    samarinda = Region.objects.get(code="64.72")
+def _seed_regency_office(regency: Region) -> list[DemoLogin]:
+    """The Dinsos office of one kabupaten/kota with a caseworker and a supervisor
+    (Samarinda gets a second caseworker)."""
+    slug = REGENCY_SLUGS.get(regency.code, regency.code.replace(".", "-"))
+    office, _ = Organization.objects.get_or_create(
+        code=f"dinsos-{slug}",
+        defaults={
+            "name": f"Dinas Sosial {regency.name}",
+            "region": regency,
+            "kind": OrganizationKind.REGENCY_OFFICE,
+            "address": f"Kantor Dinas Sosial, {regency.name}",
+        },
+    )
+    place = regency.name.replace("Kabupaten ", "").replace("Kota ", "")
+    logins = [
+        _login(f"pekerja.{slug}", "Pekerja", place, office, Role.CASEWORKER),
+        _login(f"supervisor.{slug}", "Kepala", place, office, Role.SUPERVISOR),
+    ]
+    if slug == "samarinda":
+        logins.append(_login("pekerja2.samarinda", "Dewi", "Lestari", office, Role.CASEWORKER))
+    return logins
+
+
+def _seed_uptd() -> DemoLogin:
+    """The provincial UPTD in Samarinda and its caseworker."""
     uptd, _ = Organization.objects.get_or_create(
         code="uptd-pstw-samarinda",
         defaults={
             "name": "UPTD Panti Sosial Tresna Werdha Nirwana Puri",
-            "region": samarinda,
+            "region": Region.objects.get(code="64.72"),
             "kind": OrganizationKind.UPTD,
             "address": "Jl. Mayjend Sutoyo, Samarinda",
         },
     )
-    _user("pekerja.uptd", "Pekerja", "UPTD", uptd, Role.CASEWORKER)
-    logins.append(DemoLogin("pekerja.uptd", Role.CASEWORKER, uptd.name))
+    return _login("pekerja.uptd", "Pekerja", "UPTD", uptd, Role.CASEWORKER)
 
-    for code, name, sector, regency_code, username in AGENCIES:
-        agency, _ = Organization.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "sector": sector,
-                "kind": OrganizationKind.AGENCY,
-                "region": Region.objects.get(code=regency_code),
-            },
-        )
-        _user(username, "Staf", name.split()[0], agency, Role.AGENCY_STAFF)
-        logins.append(DemoLogin(username, Role.AGENCY_STAFF, agency.name))
 
+def _seed_agency(code: str, name: str, sector: str, regency_code: str, username: str) -> DemoLogin:
+    """One partner agency (a row of AGENCIES) and its staff member."""
+    agency, _ = Organization.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "sector": sector,
+            "kind": OrganizationKind.AGENCY,
+            "region": Region.objects.get(code=regency_code),
+        },
+    )
+    return _login(username, "Staf", name.split()[0], agency, Role.AGENCY_STAFF)
+
+
+def _seed_admin(provincial: Organization) -> DemoLogin:
+    """The superuser `admin`, of the provincial office."""
     admin, created = User.objects.get_or_create(
         username="admin",
         defaults={
@@ -152,5 +177,4 @@ def seed_organizations() -> list[DemoLogin]:
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save(update_fields=["password"])
-    logins.append(DemoLogin("admin", Role.ADMIN, provincial.name))
-    return logins
+    return DemoLogin("admin", Role.ADMIN, provincial.name)

@@ -569,7 +569,18 @@ def rebuild(
         return _rebuild_locked(trigger, only_if_changed=only_if_changed)
 
 
+@dataclass
+class _Written:
+    """What one rebuild wrote: the summary tables, and rows and milliseconds per step."""
+
+    tables: list[str]
+    row_counts: dict[str, int] = field(default_factory=dict)
+    timings_ms: dict[str, int] = field(default_factory=dict)
+
+
 def _rebuild_locked(trigger: str, *, only_if_changed: bool) -> RebuildResult | None:
+    """The rebuild proper, under the lock: the summary tables and their RebuildRun
+    row in one transaction, then (outermost transaction only) the VACUUM after it."""
     sql = _Dialect(connection.vendor)
     outermost = not connection.in_atomic_block
     with transaction.atomic():
@@ -582,61 +593,85 @@ def _rebuild_locked(trigger: str, *, only_if_changed: bool) -> RebuildResult | N
             if only_if_changed:
                 # Taken in the snapshot the tables are built from, so it describes them.
                 signature = source_signature()
-                last = RebuildRun.objects.order_by("-pk").values_list("signature", flat=True)
-                if last.first() == signature:
+                if _last_run_signature() == signature:
                     return None
             if sql.postgres:
                 # Group and sort in memory (the referral statements sort ~0.7M rows at
                 # 1M beneficiaries; the default 4MB spills them to disk).
                 cursor.execute("SET LOCAL work_mem = %s", [REBUILD_WORK_MEM])
             now = timezone.now()
-            params = _params(now)
-            statements = _statements(sql, referral_base=REFERRAL_BASE_TABLE)
-            summary_tables = list(dict.fromkeys(table for _name, table, _sql in statements))
-            for table in summary_tables:
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608  (table names are ours)
-            row_counts: dict[str, int] = {}
-            timings_ms: dict[str, int] = {"delete": _ms_since(started)}
-            step = time.monotonic()
-            _create_referral_base(cursor, sql, params)
-            timings_ms["referral_base"] = _ms_since(step)
-            for name, _table, statement in statements:
-                step = time.monotonic()
-                if sql.postgres and name in PARALLEL_STEPS:
-                    written = _insert_in_parallel(cursor, statement, params)
-                else:
-                    cursor.execute(statement, params)
-                    written = cursor.rowcount
-                row_counts[name] = row_counts.get(name, 0) + max(written, 0)
-                timings_ms[name] = timings_ms.get(name, 0) + _ms_since(step)
-            cursor.execute(f"DROP TABLE {REFERRAL_BASE_TABLE}")
-            if sql.postgres:
-                # Fresh planner statistics with the new rows (autovacuum is not
-                # guaranteed to run, and lags behind a whole-table rewrite anyway).
-                step = time.monotonic()
-                cursor.execute(f"ANALYZE {', '.join(summary_tables)}")
-                timings_ms["analyze"] = _ms_since(step)
+            written = _write_summary_tables(cursor, sql, _params(now), started=started)
         duration_ms = _ms_since(started)
         run = RebuildRun.objects.create(
             trigger=trigger,
             computed_at=now,
             finished_at=timezone.now(),
             duration_ms=duration_ms,
-            row_counts=row_counts,
-            timings_ms=timings_ms,
+            row_counts=written.row_counts,
+            timings_ms=written.timings_ms,
             signature=signature,
         )
         _prune_runs()
     if sql.postgres and outermost:
-        _vacuum(summary_tables)
+        _vacuum(written.tables)
     return RebuildResult(
         run_id=run.pk,
         computed_at=now,
         duration_ms=duration_ms,
-        row_counts=row_counts,
+        row_counts=written.row_counts,
         trigger=trigger,
-        timings_ms=timings_ms,
+        timings_ms=written.timings_ms,
     )
+
+
+def _last_run_signature() -> str | None:
+    """The source signature the latest rebuild recorded (None before the first)."""
+    return RebuildRun.objects.order_by("-pk").values_list("signature", flat=True).first()
+
+
+def _write_summary_tables(
+    cursor: Any, sql: _Dialect, params: dict[str, Any], *, started: float
+) -> _Written:
+    """Empty every summary table and fill it again, in the caller's transaction;
+    `started` (the transaction's start) is what the "delete" timing counts from."""
+    statements = _statements(sql, referral_base=REFERRAL_BASE_TABLE)
+    written = _Written(tables=list(dict.fromkeys(table for _name, table, _sql in statements)))
+    for table in written.tables:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608  (table names are ours)
+    written.timings_ms["delete"] = _ms_since(started)
+    step = time.monotonic()
+    _create_referral_base(cursor, sql, params)
+    written.timings_ms["referral_base"] = _ms_since(step)
+    for name, _table, statement in statements:
+        _run_statement(cursor, sql, written, name, statement, params)
+    cursor.execute(f"DROP TABLE {REFERRAL_BASE_TABLE}")
+    if sql.postgres:
+        # Fresh planner statistics with the new rows (autovacuum is not
+        # guaranteed to run, and lags behind a whole-table rewrite anyway).
+        step = time.monotonic()
+        cursor.execute(f"ANALYZE {', '.join(written.tables)}")
+        written.timings_ms["analyze"] = _ms_since(step)
+    return written
+
+
+def _run_statement(
+    cursor: Any,
+    sql: _Dialect,
+    written: _Written,
+    name: str,
+    statement: str,
+    params: dict[str, Any],
+) -> None:
+    """Run one summary statement (in parallel where PARALLEL_STEPS allows) and add
+    its rows and milliseconds to `written` under `name`."""
+    step = time.monotonic()
+    if sql.postgres and name in PARALLEL_STEPS:
+        rows = _insert_in_parallel(cursor, statement, params)
+    else:
+        cursor.execute(statement, params)
+        rows = cursor.rowcount
+    written.row_counts[name] = written.row_counts.get(name, 0) + max(rows, 0)
+    written.timings_ms[name] = written.timings_ms.get(name, 0) + _ms_since(step)
 
 
 def _create_referral_base(cursor: Any, sql: _Dialect, params: dict[str, Any]) -> None:
