@@ -132,9 +132,20 @@ def edge_cases(orgs: dict[str, Organization], actor: User) -> dict[str, Any]:
     """The cases a rollup gets wrong first. Returns them by name."""
     districts = ensure_districts()
     now = timezone.now()
-    today = timezone.localdate(now)
+    made: dict[str, Any] = dict(_edge_ownership_cases(orgs, districts, actor, now))
+    made.update(_edge_age_cases(orgs, now))
+    made.update(_edge_referrals(orgs, made, actor, now))
+    add_service(made["transferred"], code="shelter", status="ongoing")
+    add_service(made["reopened"], code="health", status="done")
+    return made
+
+
+def _edge_ownership_cases(
+    orgs: dict[str, Organization], districts: dict[str, Region], actor: User, now: dt.datetime
+) -> dict[str, Case]:
+    """A reopened case, a transferred one and one opened on the month's WITA edge."""
     samarinda, balikpapan = orgs["samarinda"], orgs["balikpapan"]
-    made: dict[str, Any] = {}
+    made: dict[str, Case] = {}
 
     # Reopened: closed last month, opened again this month.
     made["reopened"] = make_case(
@@ -152,28 +163,48 @@ def edge_cases(orgs: dict[str, Organization], actor: User) -> dict[str, Any]:
     )
 
     # Opened 30 minutes into this month in WITA: still the previous month in UTC.
+    today = timezone.localdate(now)
     month_start = dt.datetime.combine(today.replace(day=1), dt.time(0, 30), tzinfo=WITA)
     made["month_edge"] = make_case(
         balikpapan, opened_at=min(month_start, now), district=districts["64.71.01"]
     )
+    return made
 
-    # Ages on the band edges, and no birth date at all.
-    def birthday(years: int, days: int = 0) -> dt.date:
-        try:
-            day = today.replace(year=today.year - years)
-        except ValueError:  # 29 February
-            day = today.replace(year=today.year - years, day=28)
-        return day + dt.timedelta(days=days)
 
-    made["age_5_today"] = make_case(samarinda, birth_date=birthday(5), sex="M", category="PMKS01")
-    made["age_4"] = make_case(samarinda, birth_date=birthday(5, 1), sex="M", category="PMKS01")
-    made["age_60"] = make_case(balikpapan, birth_date=birthday(60), category="PMKS08")
-    made["no_birth_date"] = make_case(balikpapan, birth_date=None, status="closed", closed_at=now)
+def _birthday(today: dt.date, years: int, days: int = 0) -> dt.date:
+    """The date `years` years before `today` (28 February for 29 February), plus `days`."""
+    try:
+        day = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        day = today.replace(year=today.year - years, day=28)
+    return day + dt.timedelta(days=days)
 
-    # Referrals: cancelled (with a decision time set: must not count as decided),
-    # pending past due without the overdue flag, decided exactly at the due time.
+
+def _edge_age_cases(orgs: dict[str, Organization], now: dt.datetime) -> dict[str, Case]:
+    """Ages on the band edges, and no birth date at all."""
+    today = timezone.localdate(now)
+    samarinda, balikpapan = orgs["samarinda"], orgs["balikpapan"]
+    return {
+        "age_5_today": make_case(
+            samarinda, birth_date=_birthday(today, 5), sex="M", category="PMKS01"
+        ),
+        "age_4": make_case(
+            samarinda, birth_date=_birthday(today, 5, 1), sex="M", category="PMKS01"
+        ),
+        "age_60": make_case(balikpapan, birth_date=_birthday(today, 60), category="PMKS08"),
+        "no_birth_date": make_case(balikpapan, birth_date=None, status="closed", closed_at=now),
+    }
+
+
+def _edge_referrals(
+    orgs: dict[str, Organization], made: dict[str, Case], actor: User, now: dt.datetime
+) -> dict[str, Referral]:
+    """Referrals: cancelled (with a decision time set: must not count as decided),
+    pending past due without the overdue flag, decided exactly at the due time,
+    decided late, and one from long ago."""
     sent = now - dt.timedelta(days=10)
-    made["cancelled"] = make_referral(
+    referrals: dict[str, Referral] = {}
+    referrals["cancelled"] = make_referral(
         made["reopened"],
         orgs["rsud"],
         created_by=actor,
@@ -181,7 +212,7 @@ def edge_cases(orgs: dict[str, Organization], actor: User) -> dict[str, Any]:
         created_at=sent,
         decided_at=sent + dt.timedelta(hours=2),
     )
-    made["overdue"] = make_referral(
+    referrals["overdue"] = make_referral(
         made["age_4"],
         orgs["rsud"],
         created_by=actor,
@@ -189,9 +220,9 @@ def edge_cases(orgs: dict[str, Organization], actor: User) -> dict[str, Any]:
         created_at=sent,
         due_in=dt.timedelta(days=1),
     )
-    made["on_due"] = make_referral(
+    referrals["on_due"] = make_referral(
         made["age_60"],
-        samarinda,
+        orgs["samarinda"],
         created_by=actor,
         status="accepted",
         kind="transfer",
@@ -199,7 +230,7 @@ def edge_cases(orgs: dict[str, Organization], actor: User) -> dict[str, Any]:
         decided_at=sent + dt.timedelta(days=3),
         due_in=dt.timedelta(days=3),
     )
-    made["late"] = make_referral(
+    referrals["late"] = make_referral(
         made["month_edge"],
         orgs["ppa"],
         created_by=actor,
@@ -207,7 +238,7 @@ def edge_cases(orgs: dict[str, Organization], actor: User) -> dict[str, Any]:
         created_at=sent,
         decided_at=sent + dt.timedelta(days=8, minutes=7),
     )
-    made["old"] = make_referral(
+    referrals["old"] = make_referral(
         made["no_birth_date"],
         orgs["rsud"],
         created_by=actor,
@@ -215,6 +246,4 @@ def edge_cases(orgs: dict[str, Organization], actor: User) -> dict[str, Any]:
         created_at=now - dt.timedelta(days=500),
         decided_at=now - dt.timedelta(days=499),
     )
-    add_service(made["transferred"], code="shelter", status="ongoing")
-    add_service(made["reopened"], code="health", status="done")
-    return made
+    return referrals

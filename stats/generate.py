@@ -182,7 +182,44 @@ def _generate_batch(
     size: int,
     prefix: str,
 ) -> None:
+    """One batch: beneficiaries, their cases, then the cases' events, services
+    and referrals, each bulk-created in that order (the random draws follow it)."""
+    people = _beneficiary_rows(rng, world, now, size, prefix)
+    Beneficiary.objects.bulk_create(people, batch_size=1000)
+    result.beneficiaries += len(people)
+
     span = dt.timedelta(days=30 * months)
+    case_rows = [
+        _case_row(rng, world, person, now, span, f"{prefix}/{index}")
+        for index, person in enumerate(people)
+    ]
+    Case.objects.bulk_create(case_rows, batch_size=1000)
+    result.cases += len(case_rows)
+
+    events: list[CaseEvent] = []
+    services: list[ServiceDelivery] = []
+    referrals: list[Referral] = []
+    for index, case in enumerate(case_rows):
+        events.extend(_case_events(rng, case, now))
+        if rng.random() < 0.4:
+            services.append(_service_row(rng, world, case))
+        if rng.random() < 0.2:
+            referrals.append(_referral(rng, world, case, now, f"{prefix}/R{index}"))
+    CaseEvent.objects.bulk_create(events, batch_size=2000)
+    Case.objects.bulk_update(
+        [case for case in case_rows if case.reopened_count], ["reopened_count"], batch_size=1000
+    )
+    ServiceDelivery.objects.bulk_create(services, batch_size=2000)
+    Referral.objects.bulk_create(referrals, batch_size=1000)
+    result.events += len(events)
+    result.services += len(services)
+    result.referrals += len(referrals)
+
+
+def _beneficiary_rows(
+    rng: random.Random, world: _World, now: dt.datetime, size: int, prefix: str
+) -> list[Beneficiary]:
+    """`size` unsaved beneficiaries spread over the regencies by weight."""
     people = []
     for _ in range(size):
         regency = rng.choices(world.regencies, weights=world.weights)[0]
@@ -205,93 +242,86 @@ def _generate_batch(
                 nik_absent_reason="not_registered",
             )
         )
-    Beneficiary.objects.bulk_create(people, batch_size=1000)
-    result.beneficiaries += len(people)
+    return people
 
-    case_rows = []
-    for index, person in enumerate(people):
-        owner_regency = person.regency
-        if rng.random() < 0.05:  # owned elsewhere now: transferred
-            owner_regency = rng.choices(world.regencies, weights=world.weights)[0]
-        owner = world.offices[owner_regency.pk]
-        opened = now - dt.timedelta(seconds=rng.randint(0, int(span.total_seconds())))
-        status = _pick(rng, STATUS_WEIGHTS)
-        closed_at = None
-        if status == "closed":
-            closed_at = opened + dt.timedelta(days=rng.randint(0, 240), hours=rng.randint(0, 23))
-            if closed_at > now:  # would close in the future: still being worked on
-                status, closed_at = "monitoring", None
-        case_rows.append(
-            Case(
-                number=f"{prefix}/{index}",
-                beneficiary=person,
-                beneficiary_name=person.full_name,
-                primary_category=rng.choice(world.categories),
-                owner_org=owner,
-                regency=owner_regency,
-                district=person.district,
-                assigned_to=world.users[owner.pk],
-                priority=_pick(rng, PRIORITY_WEIGHTS),
-                status=status,
-                opened_at=opened,
-                closed_at=closed_at,
-                closure_reason="goals_met" if status == "closed" else "",
-                created_by=world.users[owner.pk],
-            )
-        )
-    Case.objects.bulk_create(case_rows, batch_size=1000)
-    result.cases += len(case_rows)
 
-    events = []
-    services = []
-    referrals = []
-    for index, case in enumerate(case_rows):
-        events.append(
-            CaseEvent(case=case, kind="created", text="Kasus dibuka", created_at=case.opened_at)
-        )
-        if case.status != "open":
-            events.append(
-                CaseEvent(
-                    case=case,
-                    kind="status",
-                    text="Status berubah",
-                    data={"from": "open", "to": case.status},
-                    created_at=case.closed_at or case.opened_at,
-                )
-            )
-        if rng.random() < 0.04:  # closed once and reopened
-            at = case.opened_at + (now - case.opened_at) * rng.random()
-            events.append(
-                CaseEvent(
-                    case=case,
-                    kind="status",
-                    text="Kasus dibuka kembali",
-                    data={"from": "closed", "to": "open", "reopen": True},
-                    created_at=at,
-                )
-            )
-            case.reopened_count = 1
-        if rng.random() < 0.4:
-            services.append(
-                ServiceDelivery(
-                    case=case,
-                    service_type=rng.choice(world.service_types),
-                    provider_org=case.owner_org,
-                    status=rng.choice(["planned", "ongoing", "done", "done", "cancelled"]),
-                    created_by=case.assigned_to,
-                )
-            )
-        if rng.random() < 0.2:
-            referrals.append(_referral(rng, world, case, now, f"{prefix}/R{index}"))
-    CaseEvent.objects.bulk_create(events, batch_size=2000)
-    Case.objects.bulk_update(
-        [case for case in case_rows if case.reopened_count], ["reopened_count"], batch_size=1000
+def _case_row(
+    rng: random.Random,
+    world: _World,
+    person: Beneficiary,
+    now: dt.datetime,
+    span: dt.timedelta,
+    number: str,
+) -> Case:
+    """An unsaved case for `person`, opened within `span` before `now`; a few
+    are owned outside the beneficiary's regency (transferred)."""
+    owner_regency = person.regency
+    if rng.random() < 0.05:  # owned elsewhere now: transferred
+        owner_regency = rng.choices(world.regencies, weights=world.weights)[0]
+    owner = world.offices[owner_regency.pk]
+    opened = now - dt.timedelta(seconds=rng.randint(0, int(span.total_seconds())))
+    status = _pick(rng, STATUS_WEIGHTS)
+    closed_at = None
+    if status == "closed":
+        closed_at = opened + dt.timedelta(days=rng.randint(0, 240), hours=rng.randint(0, 23))
+        if closed_at > now:  # would close in the future: still being worked on
+            status, closed_at = "monitoring", None
+    return Case(
+        number=number,
+        beneficiary=person,
+        beneficiary_name=person.full_name,
+        primary_category=rng.choice(world.categories),
+        owner_org=owner,
+        regency=owner_regency,
+        district=person.district,
+        assigned_to=world.users[owner.pk],
+        priority=_pick(rng, PRIORITY_WEIGHTS),
+        status=status,
+        opened_at=opened,
+        closed_at=closed_at,
+        closure_reason="goals_met" if status == "closed" else "",
+        created_by=world.users[owner.pk],
     )
-    ServiceDelivery.objects.bulk_create(services, batch_size=2000)
-    Referral.objects.bulk_create(referrals, batch_size=1000)
-    result.events += len(events)
-    result.services += len(services)
-    result.referrals += len(referrals)
+
+
+def _case_events(rng: random.Random, case: Case, now: dt.datetime) -> list[CaseEvent]:
+    """The case's history: opened, its status change, and for a few a reopening
+    (which also sets `case.reopened_count`)."""
+    events = [CaseEvent(case=case, kind="created", text="Kasus dibuka", created_at=case.opened_at)]
+    if case.status != "open":
+        events.append(
+            CaseEvent(
+                case=case,
+                kind="status",
+                text="Status berubah",
+                data={"from": "open", "to": case.status},
+                created_at=case.closed_at or case.opened_at,
+            )
+        )
+    if rng.random() < 0.04:  # closed once and reopened
+        at = case.opened_at + (now - case.opened_at) * rng.random()
+        events.append(
+            CaseEvent(
+                case=case,
+                kind="status",
+                text="Kasus dibuka kembali",
+                data={"from": "closed", "to": "open", "reopen": True},
+                created_at=at,
+            )
+        )
+        case.reopened_count = 1
+    return events
+
+
+def _service_row(rng: random.Random, world: _World, case: Case) -> ServiceDelivery:
+    """An unsaved service delivery by the case's owner."""
+    return ServiceDelivery(
+        case=case,
+        service_type=rng.choice(world.service_types),
+        provider_org=case.owner_org,
+        status=rng.choice(["planned", "ongoing", "done", "done", "cancelled"]),
+        created_by=case.assigned_to,
+    )
 
 
 def _referral(

@@ -170,8 +170,6 @@ SQL_FUNCTIONS = {
 # no new long function slips in meanwhile. Remove a name when its function is split.
 NOT_YET_SPLIT = {
     "demo.organizations.seed_organizations",
-    "stats.factories.edge_cases",
-    "stats.generate._generate_batch",
     "stats.rollup._rebuild_locked",
 }
 # Nothing is excluded: demo/scale/ and bench/ were split too (issue 12).
