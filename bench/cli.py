@@ -5,7 +5,7 @@ scales in one run. Writes docs/PERFORMANCE.md.
     make bench BENCH_ARGS="--large-db pmks_scale_1m --small-db pmks_scale_small"
     .venv/bin/python bench/run.py --large-url postgres://... --small-url postgres://...
 
-The databases are filled with `manage.py seed_demo --scale N` (demo/scale.py).
+The databases are filled with `manage.py seed_demo --scale N` (demo/scale/).
 Each scale is measured in its own process: a "web worker" that sends requests
 with django.test.Client (real middleware, session login, API key), so its RSS is
 a web process's. The statistics rebuild then runs in another process, like the

@@ -1,4 +1,4 @@
-"""The province-scale generator (demo/scale.py) at small N, on both databases.
+"""The province-scale generator (demo/scale/) at small N, on both databases.
 
 At 1M it is run by hand (`manage.py seed_demo --scale 1000000`, see docs/PERFORMANCE.md);
 these tests check what it generates, not how fast.

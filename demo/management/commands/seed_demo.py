@@ -21,7 +21,7 @@ class Command(BaseCommand):
             default=0,
             metavar="N",
             help="Instead of the small demo, generate N beneficiaries with cases and "
-            "referrals into an empty database (demo/scale.py).",
+            "referrals into an empty database (demo/scale/).",
         )
         parser.add_argument(
             "--seed", type=int, default=1, metavar="S", help="Random seed for --scale."
