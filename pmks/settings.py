@@ -200,19 +200,26 @@ RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
 WEB_MAX_IN_FLIGHT = env_int("WEB_MAX_IN_FLIGHT", 0)  # 0: no limit (gunicorn.conf.py sets it)
 # Beat sends the outbox sweep this often (the kick after commit is the fast path).
 OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
+STATS_FULL_REBUILD_MINUTES = env_int("STATS_FULL_REBUILD_MINUTES", 30)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "pmks.health.worker_heartbeat",
         "schedule": timedelta(minutes=1),
         "options": {"expires": 55},
     },
+    # Runs queued behind a stopped worker expire before the next one is due, so a
+    # worker back after an outage runs each job once, not once per missed interval.
+    # (The daily snapshot has no expiry: it must run late rather than never, and it
+    # replaces its day.)
     "referrals-mark-overdue": {
         "task": "referrals.tasks.mark_overdue_referrals",
         "schedule": timedelta(minutes=10),
+        "options": {"expires": 10 * 60 - 30},
     },
     "stats-full-rebuild": {
         "task": "stats.tasks.rebuild_statistics",
-        "schedule": timedelta(minutes=env_int("STATS_FULL_REBUILD_MINUTES", 30)),
+        "schedule": timedelta(minutes=STATS_FULL_REBUILD_MINUTES),
+        "options": {"expires": STATS_FULL_REBUILD_MINUTES * 60 - 30},
     },
     "outbox-sweep": {
         "task": "outbox.tasks.sweep_outbox",
