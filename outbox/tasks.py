@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import current_app, shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from outbox import dispatch
@@ -21,10 +21,11 @@ DISPATCH_SOFT_LIMIT = 120
 DISPATCH_TIME_LIMIT = 150
 
 
-def _run() -> int:
-    inline = current_app.conf.task_always_eager
-    # Inline (the embedded default, tests' celery_inline) runs in the caller's own
-    # transaction: other threads would not see its rows.
+def _run(*, inline: bool) -> int:
+    # Inline (the task run with .apply(): the embedded default's kick, tests) runs in
+    # the caller's own transaction: other threads would not see its rows. This is the
+    # task's own request flag, not the app's task_always_eager setting, which Celery
+    # reads once per process and a test's settings change would not reach.
     threads = 1 if inline else settings.OUTBOX_DISPATCH_THREADS
     outcomes = dispatch.dispatch(max_seconds=DISPATCH_SOFT_LIMIT - 30, threads=threads)
     if not inline:
@@ -40,6 +41,7 @@ def _run() -> int:
 
 
 @shared_task(
+    bind=True,
     name="outbox.tasks.dispatch_outbox",
     ignore_result=True,
     acks_late=True,
@@ -47,12 +49,13 @@ def _run() -> int:
     soft_time_limit=DISPATCH_SOFT_LIMIT,
     time_limit=DISPATCH_TIME_LIMIT,
 )
-def dispatch_outbox() -> int:
+def dispatch_outbox(self: Task) -> int:
     """Kicked after each commit that wrote outbox rows."""
-    return _run()
+    return _run(inline=bool(self.request.is_eager))
 
 
 @shared_task(
+    bind=True,
     name="outbox.tasks.sweep_outbox",
     ignore_result=True,
     acks_late=True,
@@ -60,6 +63,6 @@ def dispatch_outbox() -> int:
     soft_time_limit=DISPATCH_SOFT_LIMIT,
     time_limit=DISPATCH_TIME_LIMIT,
 )
-def sweep_outbox() -> int:
+def sweep_outbox(self: Task) -> int:
     """Beat, every minute: sends what a lost kick left behind, and retries."""
-    return _run()
+    return _run(inline=bool(self.request.is_eager))

@@ -249,6 +249,14 @@ def test_accepts_succeed_while_the_broker_is_down_and_each_webhook_arrives_once_
             )
             referrals = [send(alice, case, orgs["rsud"]) for case in cases]
             rsud = client_for(orgs["rsud"])
+            # The sends' effects are out and their dispatch has ended: a dispatch still
+            # running when the broker stops would (rightly) send an accept's row at once.
+            wait_until(
+                lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(),
+                30,
+                lambda: worker.tail(),
+            )
+            time.sleep(1.0)
 
             redis.stop()  # the broker goes down
             started = time.monotonic()
