@@ -21,11 +21,15 @@ DISPATCH_SOFT_LIMIT = 120
 DISPATCH_TIME_LIMIT = 150
 
 
+def _in_callers_process(task: Task) -> bool:
+    """Run with .apply() (the embedded default's kick) or called as a function (tests,
+    shell), not by a worker. The task's own request says so; the app's
+    task_always_eager setting does not: Celery reads it once per process."""
+    return bool(task.request.is_eager or task.request.called_directly)
+
+
 def _run(*, inline: bool) -> int:
-    # Inline (the task run with .apply(): the embedded default's kick, tests) runs in
-    # the caller's own transaction: other threads would not see its rows. This is the
-    # task's own request flag, not the app's task_always_eager setting, which Celery
-    # reads once per process and a test's settings change would not reach.
+    # Inline runs in the caller's own transaction: other threads would not see its rows.
     threads = 1 if inline else settings.OUTBOX_DISPATCH_THREADS
     outcomes = dispatch.dispatch(max_seconds=DISPATCH_SOFT_LIMIT - 30, threads=threads)
     if not inline:
@@ -51,7 +55,7 @@ def _run(*, inline: bool) -> int:
 )
 def dispatch_outbox(self: Task) -> int:
     """Kicked after each commit that wrote outbox rows."""
-    return _run(inline=bool(self.request.is_eager))
+    return _run(inline=_in_callers_process(self))
 
 
 @shared_task(
@@ -65,4 +69,4 @@ def dispatch_outbox(self: Task) -> int:
 )
 def sweep_outbox(self: Task) -> int:
     """Beat, every minute: sends what a lost kick left behind, and retries."""
-    return _run(inline=bool(self.request.is_eager))
+    return _run(inline=_in_callers_process(self))
