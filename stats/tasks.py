@@ -5,8 +5,10 @@
   "stats" outbox row; after the commit the outbox calls `handle_dirty_mark`, which
   calls `request_refresh`.
   With a worker (Redis): the first change schedules `rebuild_statistics` in
-  STATS_REFRESH_DEBOUNCE_SECONDS and marks it scheduled in the cache; further
-  changes in the meantime are covered by that run. The task clears the mark as it
+  STATS_REFRESH_DEBOUNCE_SECONDS, or STATS_REFRESH_REST_FACTOR times the last
+  rebuild's duration when that is longer (a slow rebuild is not run back to back),
+  and marks it scheduled in the cache; further changes in the meantime are covered
+  by that run. The task clears the mark as it
   starts, so a change made during a rebuild schedules the next one.
   Embedded default (tasks inline, no worker): the rebuild runs inline right away,
   unless the live tables have not changed since the last rebuild (several hooks
@@ -28,6 +30,7 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, transaction
 
 from stats import rollup
+from stats.models import RebuildRun
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +78,23 @@ def request_refresh(model: str | None = None, pk: int | None = None) -> None:
 
 def schedule_refresh() -> bool:
     """Enqueue one debounced rebuild unless one is already scheduled. True if enqueued."""
-    debounce = settings.STATS_REFRESH_DEBOUNCE_SECONDS
+    debounce = refresh_countdown()
     # The mark outlives the countdown a little so a lost message is retried later.
     if not cache.add(SCHEDULED_KEY, "1", timeout=debounce + 60):
         return False
     rebuild_statistics.apply_async(kwargs={"trigger": "change"}, countdown=debounce)
     return True
+
+
+def refresh_countdown() -> int:
+    """Seconds until a change-triggered rebuild: the debounce, or the rest after the
+    last rebuild (its duration × STATS_REFRESH_REST_FACTOR) when that is longer."""
+    debounce = settings.STATS_REFRESH_DEBOUNCE_SECONDS
+    factor = settings.STATS_REFRESH_REST_FACTOR
+    if factor <= 0:
+        return debounce
+    last_ms = RebuildRun.objects.order_by("-pk").values_list("duration_ms", flat=True).first()
+    return max(debounce, round((last_ms or 0) * factor / 1000))
 
 
 @shared_task(

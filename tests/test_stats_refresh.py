@@ -204,3 +204,23 @@ def test_a_busy_rebuild_task_comes_back_later_instead_of_waiting(orgs):
     assert not RebuildRun.objects.exists()
     assert queued_messages() == 1  # rescheduled after the debounce
     assert cache.get(tasks.SCHEDULED_KEY) == "1"
+
+
+@pytest.mark.celery_worker
+def test_after_a_slow_rebuild_the_next_one_waits_for_its_rest(orgs, settings):
+    # A rebuild that took 4 s is not run again 5 s later but 3 × 4 s later, so a
+    # steady stream of changes cannot keep the worker and the database rebuilding.
+    settings.STATS_REFRESH_DEBOUNCE_SECONDS = 5
+    settings.STATS_REFRESH_REST_FACTOR = 3
+    assert tasks.refresh_countdown() == 5  # no rebuild yet: the debounce
+    tasks.rebuild_statistics(trigger="change")
+    RebuildRun.objects.update(duration_ms=4000)
+    assert tasks.refresh_countdown() == 12
+    tasks.request_refresh("case", 1)
+    ttl = redis_client().ttl(cache.make_key(tasks.SCHEDULED_KEY))
+    assert 12 < ttl <= 72  # the mark outlives the longer countdown
+    settings.STATS_REFRESH_REST_FACTOR = 0
+    assert tasks.refresh_countdown() == 5  # turned off: the debounce alone
+    RebuildRun.objects.update(duration_ms=1000)
+    settings.STATS_REFRESH_REST_FACTOR = 3
+    assert tasks.refresh_countdown() == 5  # a quick rebuild: the debounce is longer
