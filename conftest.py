@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 
 import pytest
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # refuses that unless told the thread is only used synchronously.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The password-hash slots (accounts/hashers.py) are machine-wide lock files: a
+# suite of its own, so two runs side by side (CI's two stacks, a developer's) never
+# wait for each other's logins.
+os.environ.setdefault("PASSWORD_HASH_LOCK_DIR", tempfile.mkdtemp(prefix="pmks-hash-slots-"))
 
 IN_CI = os.environ.get("CI", "") not in ("", "0", "false", "False")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -45,6 +50,9 @@ _traveller = None
 
 def pytest_configure(config: pytest.Config) -> None:
     global _traveller
+    from django.conf import settings
+
+    settings.PASSWORD_HASH_LOCK_DIR = os.environ["PASSWORD_HASH_LOCK_DIR"]
     if _FAKE_NOW:
         import datetime as dt
 

@@ -7,6 +7,11 @@ cache in fixed one-minute windows. Past either: 429 + Retry-After, before any ha
 Redis down: the cache answers misses (pmks/cache.py), so the limit fails open with
 a warning in the log; the failure lockout (django-axes) counts in the database and
 still applies. Only login POSTs (the login page and the admin's) are counted.
+
+The password hash itself runs a few at a time on the machine (accounts/hashers.py);
+a login that found no free slot in time raises HashBusy, answered here with 503 +
+Retry-After: the server is busy, not the person's fault, and no attempt is counted
+against them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.hashers import HashBusy
 from accounts.lockout import client_ip
 
 
@@ -62,3 +68,14 @@ class LoginThrottleMiddleware:
                 response["Retry-After"] = str(window - int(time.time()) % window)
                 return response
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, HashBusy):
+            return None
+        from pmks.middleware import unavailable
+
+        return unavailable(
+            request,
+            _("Banyak orang sedang masuk bersamaan. Silakan coba lagi dalam beberapa detik."),
+            "login_busy",
+        )

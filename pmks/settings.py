@@ -258,6 +258,20 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_THROTTLE_IP_PER_MINUTE = env_int("LOGIN_THROTTLE_IP_PER_MINUTE", 120)
 LOGIN_THROTTLE_USERNAME_PER_MINUTE = env_int("LOGIN_THROTTLE_USERNAME_PER_MINUTE", 10)
+# Django's default hashers, the first (PBKDF2 at Django's strength) at most
+# PASSWORD_HASH_CONCURRENCY at a time on this machine (accounts/hashers.py): a burst
+# of logins keeps a core for the pages. A login waits up to PASSWORD_HASH_WAIT_SECONDS
+# for a slot, then gets 503 + Retry-After.
+PASSWORD_HASHERS = [
+    "accounts.hashers.GatedPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PASSWORD_HASH_CONCURRENCY = env_int("PASSWORD_HASH_CONCURRENCY", 1)
+PASSWORD_HASH_WAIT_SECONDS = env_int("PASSWORD_HASH_WAIT_SECONDS", 3)
+PASSWORD_HASH_LOCK_DIR = env_str("PASSWORD_HASH_LOCK_DIR", "")
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 # Sessions in the database: login and every page keep working when Redis is down, and
