@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "outbox",
     "idempotency",
+    "offline",
     "cases",
     "referrals",
     "stats",

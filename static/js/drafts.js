@@ -1,0 +1,1 @@
+// drafts.js: see static/js/store.js; owner: issue 15 (drafts).

@@ -1,0 +1,1 @@
+// logout.js: see static/js/store.js; owner: issue 15 (logout).

@@ -1,0 +1,1 @@
+// offline.js: see static/js/store.js; owner: issue 15 (offline).
