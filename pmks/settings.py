@@ -360,6 +360,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Makassar"
 USE_TZ = True
+# dd/mm/yyyy for both languages, times in WITA (pmks/formats, pmks/dates.py).
+FORMAT_MODULE_PATH = ["pmks.formats"]
 
 # --- Static and uploaded files -----------------------------------------------
 STATIC_URL = "static/"
@@ -368,9 +370,10 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Hashed, compressed, cached for a year once collected (pmks/static_storage.py)
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedStaticFilesStorage"
+        else "pmks.static_storage.HashedStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = True
