@@ -110,6 +110,7 @@ def parse_record(payload: Any) -> SyncRecord | dict[str, list[str]]:
         errors["link_to"] = [_("Pilih orang yang ada.")]
     if errors:
         return errors
+    assert isinstance(kind, str) and isinstance(data, dict)
     return SyncRecord(
         uuid=record_uuid,
         kind=kind,

@@ -12,7 +12,6 @@ import hashlib
 import json
 from typing import Any
 
-from django import forms
 from django.core.serializers.json import DjangoJSONEncoder
 
 from accounts.models import User
@@ -26,10 +25,11 @@ OPEN_CASES_CAP = 500
 CATEGORY_RULE_FIELDS = ("is_child", "min_age", "max_age", "age_rule", "age_rule_soft")
 
 
-def _choices(field: forms.Field) -> list[dict[str, Any]]:
+def _choices(field: Any) -> list[dict[str, Any]]:
+    """A select's options as the form renders them (model choices carry the id)."""
     return [
-        {"value": value, "label": str(label)}
-        for value, label in getattr(field, "choices", [])
+        {"value": getattr(value, "value", value), "label": str(label)}
+        for value, label in list(field.choices)
         if not isinstance(label, list | tuple)  # no option groups in these forms
     ]
 
@@ -48,10 +48,7 @@ def form_choices() -> dict[str, list[dict[str, Any]]]:
         "needs": _choices(assessment["needs"]),
         "risk_level": _choices(assessment["risk_level"]),
         "service_status": _choices(service["status"]),
-        "provider_org": [
-            {"value": str(value), "label": str(label)}
-            for value, label in service["provider_org"].choices
-        ],
+        "provider_org": _choices(service["provider_org"]),
         "priority": _choices(case_edit["priority"]),
     }
 

@@ -47,8 +47,8 @@ def _client(user: Any) -> Client:
 
 
 def _send(client: Client, record: dict[str, Any], *, csrf: str | None = CSRF) -> Any:
-    headers = {"HTTP_X_CSRFTOKEN": csrf} if csrf else {}
-    return client.post(SUBMIT, json.dumps(record), content_type="application/json", **headers)
+    headers = {"X-CSRFToken": csrf} if csrf else {}
+    return client.post(SUBMIT, json.dumps(record), content_type="application/json", headers=headers)
 
 
 def _record(kind: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
