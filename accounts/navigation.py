@@ -11,6 +11,7 @@ NAVIGATION = {
         ("cases:beneficiary_register", _("Registrasi")),
         ("referrals:inbox", _("Rujukan")),
         ("referrals:directory", _("Direktori layanan")),
+        ("offline:queue", _("Antrian kirim")),
     ],
     Role.SUPERVISOR: [
         ("home", _("Beranda")),
