@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, Role
 from api.models import WebhookEndpoint, WebhookEvent
 from api.services import allowed_key_roles
+from pmks.dates import DayMonthYearField
 
 
 class KeyCreateForm(forms.Form):
@@ -22,9 +23,7 @@ class KeyCreateForm(forms.Form):
         help_text=_("Misalnya nama sistem yang memakainya: SIMRS, aplikasi kasus."),
     )
     role = forms.ChoiceField(label=_("Bertindak sebagai"))
-    expiry = forms.DateField(
-        label=_("Berlaku sampai"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expiry = DayMonthYearField(label=_("Berlaku sampai"))
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

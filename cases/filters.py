@@ -31,6 +31,7 @@ from cases.models import (
     Priority,
 )
 from cases.nik import normalize_number
+from pmks.dates import DayMonthYearField, DayMonthYearInput
 from regions.models import Level, Region
 
 ACTIVE = "active"
@@ -169,6 +170,12 @@ def _person_name(values: list[str]) -> str:
     return f"{first} {last}".strip() or username
 
 
+class DayMonthYearFilter(django_filters.DateFilter):
+    """A date filter typed as dd/mm/yyyy (pmks/dates.py)."""
+
+    field_class = DayMonthYearField
+
+
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Cari nama, NIK atau nomor kasus"), method="filter_q", max_length=100
@@ -199,15 +206,15 @@ class CaseFilter(django_filters.FilterSet):
         label_fields=("first_name", "last_name", "username"),
         label_of=_person_name,
     )
-    opened_after = django_filters.DateFilter(
+    opened_after = DayMonthYearFilter(
         label=_("Dibuka sejak"),
         method="filter_opened_after",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DayMonthYearInput(),
     )
-    opened_before = django_filters.DateFilter(
+    opened_before = DayMonthYearFilter(
         label=_("Dibuka sampai"),
         method="filter_opened_before",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DayMonthYearInput(),
     )
 
     class Meta:

@@ -27,9 +27,9 @@ from cases.models import (
     Sex,
 )
 from cases.services.registration import BENEFICIARY_FIELDS
+from pmks.dates import DayMonthYearField
 from regions.models import Level, Region
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 EMPTY = [("", "—")]
 
 
@@ -78,7 +78,7 @@ class BeneficiaryForm(forms.Form):
         choices=[("", _("— dari NIK —"))] + Sex.choices,
         required=False,
     )
-    birth_date = forms.DateField(label=_("Tanggal lahir"), required=False, widget=DATE)
+    birth_date = DayMonthYearField(label=_("Tanggal lahir"), required=False)
     birth_date_estimated = forms.BooleanField(label=_("Tanggal lahir perkiraan"), required=False)
     birth_place = forms.CharField(label=_("Tempat lahir"), required=False, max_length=100)
     regency = forms.ModelChoiceField(
@@ -158,7 +158,24 @@ class BeneficiaryForm(forms.Form):
         return self.has_error("sex", "nik_mismatch") or self.has_error("birth_date", "nik_mismatch")
 
 
-class CaseOpenForm(forms.Form):
+class AgeConfirmationForm(forms.Form):
+    """The box a worker ticks to keep a category that the age rules only warn about
+    (cases/age_rules.py); the templates show it after the warning."""
+
+    age_mismatch_confirmed = forms.BooleanField(
+        label=_("Kategori ini sudah benar walaupun tidak sesuai dengan usia orang ini"),
+        required=False,
+    )
+
+    @property
+    def shows_age_confirmation(self) -> bool:
+        """The confirmation box appears only once the age warning was given."""
+        return self.has_error("age_mismatch_confirmed") or bool(
+            self["age_mismatch_confirmed"].value()
+        )
+
+
+class CaseOpenForm(AgeConfirmationForm):
     primary_category = forms.ModelChoiceField(
         label=_("Kategori PMKS utama"), queryset=PmksCategory.objects.all(), empty_label="—"
     )
@@ -184,7 +201,7 @@ class CaseOpenForm(forms.Form):
             del self.fields["assigned_to"]
 
 
-class CaseEditForm(VersionedForm):
+class CaseEditForm(VersionedForm, AgeConfirmationForm):
     primary_category = forms.ModelChoiceField(
         label=_("Kategori PMKS utama"), queryset=PmksCategory.objects.all(), empty_label="—"
     )
@@ -245,8 +262,8 @@ class ServiceForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=ServiceStatus.choices, initial=ServiceStatus.PLANNED
     )
-    start_date = forms.DateField(label=_("Tanggal mulai"), required=False, widget=DATE)
-    end_date = forms.DateField(label=_("Tanggal selesai"), required=False, widget=DATE)
+    start_date = DayMonthYearField(label=_("Tanggal mulai"), required=False)
+    end_date = DayMonthYearField(label=_("Tanggal selesai"), required=False)
     outcome = forms.CharField(
         label=_("Hasil"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -258,8 +275,8 @@ class ServiceForm(forms.Form):
 
 class ServiceUpdateForm(VersionedForm):
     status = forms.ChoiceField(label=_("Status"), choices=ServiceStatus.choices)
-    start_date = forms.DateField(label=_("Tanggal mulai"), required=False, widget=DATE)
-    end_date = forms.DateField(label=_("Tanggal selesai"), required=False, widget=DATE)
+    start_date = DayMonthYearField(label=_("Tanggal mulai"), required=False)
+    end_date = DayMonthYearField(label=_("Tanggal selesai"), required=False)
     outcome = forms.CharField(
         label=_("Hasil"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -183,5 +183,16 @@ def nik_mismatches(info: NikInfo, *, sex: str | None, birth_date: dt.date | None
     if birth_date and birth_date != info.birth_date:
         problems["birth_date"] = _(
             "Tidak sesuai dengan NIK: digit 7–12 (tanggal lahir) menunjukkan %(date)s."
-        ) % {"date": info.birth_date.strftime("%d-%m-%Y")}
+        ) % {"date": info.birth_date.strftime("%d/%m/%Y")}
     return problems
+
+
+def mask_number(number: str | None) -> str:
+    """A NIK or No. KK with only its first 4 digits (the kabupaten/kota, which the
+    person's regency already says) and its last 4 (the serial) shown:
+    `6472 •••• •••• 0001`. Enough to tell two people apart, not to copy the
+    number or read the birth date it holds. Empty when there is none."""
+    digits = normalize_number(number)
+    if len(digits) < 12:
+        return "•" * len(digits)
+    return f"{digits[:4]} •••• •••• {digits[-4:]}"

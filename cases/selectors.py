@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
@@ -28,6 +29,7 @@ from accounts.scoping import (
     owned_q,
     scope_of,
 )
+from cases.age_rules import age_on
 from cases.filters import CaseFilter
 from cases.models import (
     ACTIVE_STATUSES,
@@ -41,6 +43,7 @@ from cases.models import (
     ServiceDelivery,
     ServiceStatus,
 )
+from cases.nik import mask_number
 from pmks.errors import NotAllowed
 from regions.models import Region
 
@@ -702,7 +705,7 @@ def beneficiary_find_matches(
     name = " ".join(full_name.split())
     if not name:
         return []
-    queryset = Beneficiary.objects.select_related("registered_by_org", "regency").filter(
+    queryset = Beneficiary.objects.select_related("registered_by_org", "regency", "region").filter(
         regency=regency
     )
     if birth_date is not None:
@@ -767,21 +770,52 @@ def _similar_names_python(queryset: QuerySet[Beneficiary], name: str, count: int
 
 
 def describe_matches(user: Any, matches: list[Beneficiary]) -> list[dict[str, Any]]:
-    """For each match: the person if the user may see them, else only the office."""
+    """For each match: the person if the user may see them, else only the office.
+
+    A person the user may see is told apart by age, desa, masked NIK and No. KK
+    (cases/nik.py mask_number) and the office and date of their last case the user
+    may see; one the user may not see shows only the registering office, as the
+    NIK check does (no more of another office's person than registration shows).
+    """
     visible = set(
         Beneficiary.objects.visible_to(user)
         .filter(pk__in=[m.pk for m in matches])
         .values_list("pk", flat=True)
     )
-    return [
-        {
+    last_cases = _last_cases(user, visible)
+    today = timezone.localdate()
+    described = []
+    for match in matches:
+        row: dict[str, Any] = {
             "beneficiary": match,
             "similarity": round(getattr(match, "similarity", 1.0), 2),
             "visible": match.pk in visible,
             "organization": match.registered_by_org,
         }
-        for match in matches
-    ]
+        if match.pk in visible:
+            row.update(
+                age=age_on(match.birth_date, today) if match.birth_date else None,
+                place=match.region.name,
+                nik_masked=mask_number(match.nik),
+                no_kk_masked=mask_number(match.no_kk),
+                last_case=last_cases.get(match.pk),
+            )
+        described.append(row)
+    return described
+
+
+def _last_cases(user: Any, pks: set[int]) -> dict[int, Case]:
+    """Each person's most recently opened case among those the user may see."""
+    latest: dict[int, Case] = {}
+    cases = (
+        Case.objects.visible_to(user)
+        .filter(beneficiary_id__in=pks)
+        .select_related("owner_org")
+        .order_by("beneficiary_id", "-opened_at", "-pk")
+    )
+    for case in cases:
+        latest.setdefault(case.beneficiary_id, case)
+    return latest
 
 
 def organization_contact(organization: Organization) -> dict[str, str]:

@@ -49,6 +49,7 @@ from cases.forms import (
 from cases.models import Beneficiary, Case, ClosureReason, ServiceDelivery
 from cases.nik import nik_mismatches, normalize_number, parse_nik
 from cases.services import attachments, delivery, opening, registration, timeline, workflow
+from pmks.dates import parse_day_month_year
 from pmks.errors import DomainError, DuplicateFound, NotAllowed, VersionConflict
 from regions.models import Level, Region
 
@@ -162,14 +163,8 @@ def nik_check(request: AuthenticatedHttpRequest) -> HttpResponse:
                     "organization": existing.registered_by_org,
                 }
             sex = request.GET.get("sex")
-            birth_date = None
-            if request.GET.get("birth_date"):
-                from django.utils.dateparse import parse_date
-
-                try:
-                    birth_date = parse_date(request.GET["birth_date"])
-                except ValueError:  # well formed but not a date (31-02): nothing to compare
-                    birth_date = None
+            # dd/mm/yyyy as typed (or ISO); not a date (31/02): nothing to compare
+            birth_date = parse_day_month_year(request.GET.get("birth_date"))
             context["mismatches"] = list(
                 nik_mismatches(info, sex=sex, birth_date=birth_date).values()
             )
@@ -401,6 +396,7 @@ def case_create(
                     priority=data["priority"],
                     summary=data["summary"],
                     assigned_to=data.get("assigned_to"),
+                    age_mismatch_confirmed=data["age_mismatch_confirmed"],
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -469,9 +465,14 @@ def case_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version")
+            confirmed = data.pop("age_mismatch_confirmed")
             try:
                 opening.case_update(
-                    actor=request.user, case=case, expected_version=version, data=data
+                    actor=request.user,
+                    case=case,
+                    expected_version=version,
+                    data=data,
+                    age_mismatch_confirmed=confirmed,
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)

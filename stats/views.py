@@ -198,7 +198,7 @@ def _export(request: HttpRequest, scope: Scope, table_key: str, fmt: str) -> Htt
         (_("Kategori PMKS"), summary["category"]["name"] if summary["category"] else _("Semua")),
         (
             _("Data per"),
-            freshness["at"].strftime("%Y-%m-%d %H:%M WITA") if freshness else _("belum ada"),
+            freshness["at"].strftime("%d/%m/%Y %H:%M WITA") if freshness else _("belum ada"),
         ),
     ]
     return xlsx_response(table, filename, about)

@@ -196,14 +196,14 @@ def test_an_office_opens_a_case_for_its_person(samarinda, orgs):
     person = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
     response = samarinda.post(
         "/api/v1/cases/",
-        {"beneficiary": person.pk, "primary_category": "PMKS08", "other_categories": ["PMKS24"]},
+        {"beneficiary": person.pk, "primary_category": "PMKS19", "other_categories": ["PMKS24"]},
         "application/json",
     )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["status"], body["primary_category"], body["other_categories"]) == (
         "open",
-        "PMKS08",
+        "PMKS19",
         ["PMKS24"],
     )
     assert body["owner_org"] == "dinsos-samarinda"

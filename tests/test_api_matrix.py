@@ -95,7 +95,7 @@ ROWS = {
         201,
         "balikpapan",
         "rsud",
-        body={"beneficiary": "{person}", "primary_category": "PMKS08"},
+        body={"beneficiary": "{person}", "primary_category": "PMKS19"},
     ),
     "case detail": Row("get", "/cases/{case}/", "samarinda", 200, "balikpapan", "rsud"),
     "case edit": Row(

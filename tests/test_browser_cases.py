@@ -47,7 +47,7 @@ def test_a_caseworker_works_a_case_to_closure_and_the_supervisor_approves(
     page.select_option("#id_district", label="Palaran")
     expect(page.locator("#id_village")).to_contain_text("Rawa Makmur")
     page.select_option("#id_village", label="Rawa Makmur")
-    expect(page.get_by_test_id("nik-info")).to_contain_text("perempuan, lahir 17-05-1990")
+    expect(page.get_by_test_id("nik-info")).to_contain_text("perempuan, lahir 17/05/1990")
     page.get_by_role("button", name="Simpan", exact=True).click()
     expect(page.locator("h1")).to_contain_text("Buka kasus untuk Siti Rahmawati")
     person = Beneficiary.objects.get(nik=NIK)

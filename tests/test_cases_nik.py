@@ -111,7 +111,7 @@ def test_what_the_caseworker_typed_is_compared_with_the_nik():
     problems = nik_mismatches(info, sex="M", birth_date=dt.date(1990, 5, 18))
     assert set(problems) == {"sex", "birth_date"}
     assert "perempuan" in problems["sex"].lower()
-    assert "17-05-1990" in problems["birth_date"]
+    assert "17/05/1990" in problems["birth_date"]
 
 
 # --- the exact messages and codes (issue 12: mutants of nik.py) ----------------------
@@ -212,7 +212,7 @@ def test_the_mismatch_messages_say_what_the_nik_shows():
     info = parse_nik("6472015705900003", today=TODAY)
     assert nik_mismatches(info, sex="M", birth_date=dt.date(1990, 5, 18)) == {
         "sex": "Tidak sesuai dengan NIK: digit 7–12 (tanggal lahir) menunjukkan Perempuan.",
-        "birth_date": "Tidak sesuai dengan NIK: digit 7–12 (tanggal lahir) menunjukkan 17-05-1990.",
+        "birth_date": "Tidak sesuai dengan NIK: digit 7–12 (tanggal lahir) menunjukkan 17/05/1990.",
     }
 
 

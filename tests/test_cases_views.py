@@ -224,7 +224,7 @@ def test_the_live_nik_check_names_the_wrong_digits(client, alice):
     response = client.get(reverse("cases:nik_check"), {"nik": "6472019905900003"})
     assert "Digit 7–12 (tanggal lahir)" in response.text
     response = client.get(reverse("cases:nik_check"), {"nik": "6472015705900003", "sex": "M"})
-    assert "17-05-1990" in response.text
+    assert "17/05/1990" in response.text
     assert "Tidak sesuai dengan NIK" in response.text
 
 

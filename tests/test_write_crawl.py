@@ -507,7 +507,7 @@ def world(
             "T": users["bima"],
             "X": users["dani"],
         },
-        category=PmksCategory.objects.get(code="PMKS08"),
+        category=PmksCategory.objects.get(code="PMKS19"),
         shelter=shelter,
         health=health,
     )
@@ -1181,7 +1181,7 @@ def api_targets(world: World, family: str) -> list[Target]:
                 f"POST /cases/ person {name}",
                 "post",
                 "/api/v1/cases/",
-                fixed({"beneficiary": person.pk, "primary_category": "PMKS08"}),
+                fixed({"beneficiary": person.pk, "primary_category": "PMKS19"}),
                 about(opens_case_for, name),
                 "Case",
                 api=True,

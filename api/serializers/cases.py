@@ -214,6 +214,12 @@ class CaseCreateInput(serializers.Serializer):
         max_length=150,
         help_text="Username of a caseworker of your office (default: you, if a caseworker).",
     )
+    age_mismatch_confirmed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep a category that the age rules only warn about (400 with the "
+        "`age_mismatch_confirmed` field until confirmed); a hard mismatch is refused always.",
+    )
 
 
 class CaseUpdateInput(serializers.Serializer):
@@ -225,6 +231,11 @@ class CaseUpdateInput(serializers.Serializer):
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    age_mismatch_confirmed = serializers.BooleanField(
+        required=False,
+        help_text="Keep a category that the age rules only warn about (400 with the "
+        "`age_mismatch_confirmed` field until confirmed); a hard mismatch is refused always.",
+    )
 
 
 class CaseTransitionInput(serializers.Serializer):

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
@@ -63,6 +64,23 @@ def _user_in(organization: Any, username: str | None, field: str) -> User | None
     return user
 
 
+def _match_facts(match: dict[str, Any]) -> dict[str, Any]:
+    """What tells a likely match apart, as on the registration page (issue 15):
+    age, desa, masked NIK and No. KK, the office and day of the last case."""
+    last = match.get("last_case")
+    return {
+        "age": match.get("age"),
+        "place": match.get("place"),
+        "nik_masked": match.get("nik_masked") or None,
+        "no_kk_masked": match.get("no_kk_masked") or None,
+        "last_case": (
+            {"office": last.owner_org.name, "opened_on": timezone.localdate(last.opened_at)}
+            if last is not None
+            else None
+        ),
+    }
+
+
 def _duplicate_response(request: Request, exc: DuplicateFound) -> Response:
     """409 with the existing person's link (if the caller may see them) or the matches."""
     details: dict[str, Any] = {}
@@ -85,6 +103,7 @@ def _duplicate_response(request: Request, exc: DuplicateFound) -> Response:
                         "full_name": match["beneficiary"].full_name,
                         "birth_date": match["beneficiary"].birth_date,
                         "url": _beneficiary_link(request, match["beneficiary"].pk),
+                        **_match_facts(match),
                     }
                     if match["visible"]
                     else None
@@ -349,6 +368,7 @@ class CaseListView(ApiGenericView):
             priority=values["priority"],
             summary=values["summary"],
             assigned_to=assignee,
+            age_mismatch_confirmed=values["age_mismatch_confirmed"],
         )
         return _case_response(request, case.pk, status=201)
 
@@ -405,12 +425,15 @@ class CaseDetailView(ApiView):
         version = expected_version(request, case, required=True)
         data = CaseUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        confirmed = values.pop("age_mismatch_confirmed", False)
         with stale_is_412(version):
             opening.case_update(
                 actor=acting(request),
                 case=case,
                 expected_version=version if version is not None else case.version,
-                data=dict(data.validated_data),
+                data=values,
+                age_mismatch_confirmed=confirmed,
             )
         return _case_response(request, pk)
 

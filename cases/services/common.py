@@ -57,7 +57,7 @@ def _display(instance: models.Model, field_name: str, value: Any) -> str:
     if isinstance(value, bool):
         return _("Ya") if value else _("Tidak")
     if isinstance(value, dt.date):
-        return value.strftime("%d-%m-%Y")
+        return value.strftime("%d/%m/%Y")
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, list | tuple | set | models.QuerySet):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.models import Organization, User
 from accounts.scoping import is_office_supervisor_of
+from cases.age_rules import check_category_ages
 from cases.models import (
     Beneficiary,
     Case,
@@ -72,9 +73,20 @@ def case_open(
     priority: str = "normal",
     summary: str = "",
     assigned_to: User | None = None,
+    age_mismatch_confirmed: bool = False,
 ) -> Case:
-    """Open a case for a person the actor may see, owned by the actor's office."""
+    """Open a case for a person the actor may see, owned by the actor's office.
+
+    The categories must fit the person's age (cases/age_rules.py): a hard
+    mismatch is refused, a soft one until `age_mismatch_confirmed`."""
     organization = _opening_office(actor, beneficiary)
+    other_categories = list(other_categories)
+    check_category_ages(
+        [primary_category, *other_categories],
+        beneficiary=beneficiary,
+        day=timezone.localdate(),
+        confirmed=age_mismatch_confirmed,
+    )
     if assigned_to is None:
         assigned_to = policy.default_assignee(actor)
     if assigned_to is not None:
@@ -138,10 +150,22 @@ CASE_EDIT_FIELDS = ("primary_category", "other_categories", "priority", "summary
 
 
 @transaction.atomic
-def case_update(*, actor: User, case: Case, expected_version: int, data: dict[str, Any]) -> Case:
-    """Edit a case's category, priority and summary; VersionConflict if stale."""
+def case_update(
+    *,
+    actor: User,
+    case: Case,
+    expected_version: int,
+    data: dict[str, Any],
+    age_mismatch_confirmed: bool = False,
+) -> Case:
+    """Edit a case's category, priority and summary; VersionConflict if stale.
+
+    A category added to the case must fit the person's age (cases/age_rules.py);
+    the categories it already has are not checked again (the person may have
+    grown out of one since it was given)."""
     _require_case_writer(actor, case)
     data = {k: v for k, v in data.items() if k in CASE_EDIT_FIELDS}
+    _check_added_categories(case, data, confirmed=age_mismatch_confirmed)
     if "summary" in data:
         data["summary"] = (data["summary"] or "").strip()
     if "other_categories" in data:
@@ -167,6 +191,18 @@ def case_update(*, actor: User, case: Case, expected_version: int, data: dict[st
         )
     data_changed("case", current.pk)
     return current
+
+
+def _check_added_categories(case: Case, data: dict[str, Any], *, confirmed: bool) -> None:
+    current = {case.primary_category_id, *case.other_categories.values_list("pk", flat=True)}
+    wanted = [data["primary_category"]] if data.get("primary_category") else []
+    wanted += list(data.get("other_categories") or ())
+    added = [category for category in wanted if category.pk not in current]
+    if added:
+        beneficiary = Beneficiary.objects.get(pk=case.beneficiary_id)
+        check_category_ages(
+            added, beneficiary=beneficiary, day=timezone.localdate(), confirmed=confirmed
+        )
 
 
 @transaction.atomic

@@ -115,7 +115,7 @@ def _check_may(actor: User, referral: Referral, action: str) -> Transition:
 def _when(moment: dt.datetime | None) -> str:
     if moment is None:
         return "-"
-    return date_format(timezone.localtime(moment), "j F Y H:i")
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def _refusal(current: Referral, action: str) -> Exception:
