@@ -291,9 +291,20 @@ def accept_note(user: User, record: SyncRecord, case: Case) -> Outcome:
     return _created(record, event.pk, _case_url(case), _("Catatan disimpan."))
 
 
-def _conflict(exc: VersionConflict) -> Outcome:
-    """The case edit form's conflict (templates/cases/_conflict.html) as JSON."""
-    changes = exc.details.get("changes", [])
+def _form_value(current: Case, name: str) -> Any:
+    """The saved value of a case field as the edit form takes it (ids for
+    categories), so the client can resend "theirs" as it is."""
+    if name == "other_categories":
+        return sorted(current.other_categories.values_list("pk", flat=True))
+    if name == "primary_category":
+        return current.primary_category_id
+    return getattr(current, name)
+
+
+def _conflict(exc: VersionConflict, record: SyncRecord) -> Outcome:
+    """The case edit form's conflict (templates/cases/_conflict.html) as JSON: each
+    field's display (mine, theirs) and its form value (mine_value, theirs_value)."""
+    current = exc.details["current"]
     return Outcome(
         409,
         {
@@ -305,10 +316,12 @@ def _conflict(exc: VersionConflict) -> Outcome:
                     "label": c["label"],
                     "mine": c["yours"],
                     "theirs": c["current"],
+                    "mine_value": record.data.get(c["field"]),
+                    "theirs_value": _form_value(current, c["field"]),
                 }
-                for c in changes
+                for c in exc.details.get("changes", [])
             ],
-            "server_version": exc.details["current"].version,
+            "server_version": current.version,
         },
     )
 
@@ -325,7 +338,7 @@ def accept_case_edit(user: User, record: SyncRecord, case: Case) -> Outcome:
         apply_errors(form, exc)
         return refused(form_errors(form))
     except VersionConflict as exc:
-        return _conflict(exc)
+        return _conflict(exc, record)
     return _created(
         record, changed.pk, _case_url(changed), _("Kasus disimpan."), version=changed.version
     )

@@ -327,6 +327,8 @@ def test_an_edit_of_a_case_changed_meanwhile_shows_both_values_and_overwrites_no
     assert answer["status"] == "conflict" and answer["server_version"] == base + 1
     by_field = {c["field"]: c for c in answer["field_conflicts"]}
     assert (by_field["priority"]["mine"], by_field["priority"]["theirs"]) == ("Tinggi", "Darurat")
+    priority = by_field["priority"]
+    assert (priority["mine_value"], priority["theirs_value"]) == ("high", "urgent")
     case.refresh_from_db()
     assert (case.priority, case.summary, case.version) == ("urgent", "", base + 1)
 
