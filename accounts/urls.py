@@ -3,6 +3,7 @@ from django.urls import path
 
 from accounts import twofactor
 from accounts.forms import LoginForm
+from accounts.logout import LogoutView
 
 app_name = "accounts"
 
@@ -16,7 +17,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    path("keluar/", LogoutView.as_view(), name="logout"),
     path(
         "kata-sandi/",
         auth_views.PasswordChangeView.as_view(
