@@ -19,20 +19,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Beneficiary, Case
+from cases.nik import mask_number
 from cases.selectors import organization_contact
 from offline.models import Resolution, SyncDecision
 from regions.models import Level
-
-
-def mask_number(value: str | None, *, keep_start: int = 4, keep_end: int = 4) -> str | None:
-    """ "6472011203900001" -> "6472••••••••0001": the region prefix and the serial's
-    end tell two people apart; the digits of the birth date are hidden."""
-    if not value:
-        return None
-    if len(value) <= keep_start + keep_end:
-        return "•" * len(value)
-    hidden = len(value) - keep_start - keep_end
-    return f"{value[:keep_start]}{'•' * hidden}{value[-keep_end:]}"
 
 
 def age_of(birth_date: dt.date | None, today: dt.date | None = None) -> int | None:
@@ -77,8 +67,8 @@ def match_summary(user: User, person: Beneficiary, *, visible: bool) -> dict[str
         "birth_date_estimated": person.birth_date_estimated,
         "desa": region.name if region.level == Level.VILLAGE else None,
         "kecamatan": person.district.name if person.district else None,
-        "nik_masked": mask_number(person.nik),
-        "no_kk_masked": mask_number(person.no_kk),
+        "nik_masked": mask_number(person.nik) or None,
+        "no_kk_masked": mask_number(person.no_kk) or None,
         "office": office.name,
         "contact": None,
         "last_case_date": _last_case_date(user, person),

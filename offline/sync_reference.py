@@ -15,14 +15,13 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 
 from accounts.models import User
+from cases import age_rules
 from cases.forms import AssessmentForm, BeneficiaryForm, CaseEditForm, ServiceForm
 from cases.models import ACTIVE_STATUSES, Case, PmksCategory, ServiceType
 from offline.sync_matches import waiting_decisions
 from regions.models import Level, Region
 
 OPEN_CASES_CAP = 500
-# Fields of a category that carry an age rule, when the model has them.
-CATEGORY_RULE_FIELDS = ("is_child", "min_age", "max_age", "age_rule", "age_rule_soft")
 
 
 def _choices(field: Any) -> list[dict[str, Any]]:
@@ -54,14 +53,18 @@ def form_choices() -> dict[str, list[dict[str, Any]]]:
 
 
 def _categories() -> list[dict[str, Any]]:
-    names = {f.name for f in PmksCategory._meta.get_fields()}
-    rules = [name for name in CATEGORY_RULE_FIELDS if name in names]
+    """Each category with its age rules (cases/age_rules.py: min/max age in whole
+    years, inclusive; "hard" refuses, "soft" asks for age_mismatch_confirmed)."""
     return [
         {
             "id": category.pk,
             "code": category.code,
             "name": str(category),
-            **{rule: getattr(category, rule) for rule in rules},
+            "is_child": category.is_child,
+            "age_rules": [
+                {"min_age": rule.min_age, "max_age": rule.max_age, "kind": rule.kind}
+                for rule in age_rules._rules_for(category)
+            ],
         }
         for category in PmksCategory.objects.order_by("sort_order", "code")
     ]

@@ -214,8 +214,8 @@ def test_a_registered_nik_is_brought_to_the_worker_masked_and_waits_as_a_decisio
     assert answer["allowed_decisions"] == ["link"]
     [match] = answer["matches"]
     assert match["id"] == existing.pk and match["name"] == existing.full_name
-    assert match["nik_masked"] == nik[:4] + "•" * 8 + nik[-4:]
-    assert match["no_kk_masked"] == "6472••••••••0001"
+    assert match["nik_masked"] == f"{nik[:4]} •••• •••• {nik[-4:]}"
+    assert match["no_kk_masked"] == "6472 •••• •••• 0001"
     assert nik not in response.content.decode()
     assert match["office"] == orgs["samarinda"].name
     assert not IdempotencyKey.objects.exists()  # not kept
@@ -367,6 +367,8 @@ def test_reference_data_holds_the_users_regency_and_own_open_cases_without_nik(
     villages = Region.objects.filter(level=Level.VILLAGE, parent__parent=samarinda)
     assert len(data["regions"]["desa"]) == villages.count() > 0
     assert len(data["categories"]) == PmksCategory.objects.count()
+    elderly = next(c for c in data["categories"] if c["code"] == "PMKS08")
+    assert elderly["age_rules"] == [{"min_age": 60, "max_age": None, "kind": "hard"}]
     assert {"value": "F", "label": "Perempuan"} in data["form_choices"]["sex"]
     assert data["version"] == _client(alice).get(REFERENCE).json()["version"]
 
