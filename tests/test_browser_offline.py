@@ -23,14 +23,24 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NIK = make_nik(female=True)  # 17 May 1990, a woman, Palaran (Kota Samarinda)
 SENT = "terkirim"
 PENDING = "menunggu dikirim"
+DUPLICATE = "mungkin data ganda, perlu keputusan"
+SYNC_WAIT = 20_000  # ms: a sync on a busy machine (the server's answer, IndexedDB)
 
 
-def wait_until(page: Page, expression: str, timeout: float = 15.0) -> None:
+WORKER_STATE = (
+    "navigator.serviceWorker.getRegistration().then(r => r ? [location.href, r.installing && "
+    "r.installing.state, r.waiting && r.waiting.state, r.active && r.active.state] : 'none')"
+)
+
+
+def wait_until(page: Page, expression: str, timeout: float = 30.0) -> None:
     """Poll a JS expression with page.evaluate (wait_for_function evaluates a string,
     which the pages' Content-Security-Policy forbids)."""
     deadline = time.monotonic() + timeout
     while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        if time.monotonic() > deadline:
+            state = page.evaluate(WORKER_STATE)
+            raise AssertionError(f"still false after {timeout} s: {expression} ({state})")
         page.wait_for_timeout(200)
 
 
@@ -38,6 +48,11 @@ def open_shell_online(page: Page) -> None:
     """Visit /luring/ with a connection: the worker installs and controls the page,
     the shell is cached and the reference data is in IndexedDB."""
     page.goto("/luring/")
+    wait_until(page, "navigator.serviceWorker.ready.then(() => true)", timeout=40)
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        # The page's navigation began before the worker was active (it installed from
+        # the page before): the next load is controlled.
+        page.reload()
     wait_until(page, "navigator.serviceWorker.controller !== null")
     wait_until(
         page,
@@ -92,7 +107,7 @@ def test_a_registration_made_offline_waits_through_reloads_and_arrives_once(page
 
     # The connection returns: the `online` event sends the outbox.
     page.context.set_offline(False)
-    expect(queue_item(page).get_by_test_id("outbox-status")).to_have_text(SENT)
+    expect(queue_item(page).get_by_test_id("outbox-status")).to_have_text(SENT, timeout=SYNC_WAIT)
     person = Beneficiary.objects.get(nik=NIK)
     assert (person.full_name, person.region.name) == ("Siti Rahmawati", "Rawa Makmur")
     [record] = outbox(page)
@@ -157,7 +172,9 @@ def test_an_assessment_and_a_note_made_offline_on_an_own_case_arrive_once(page, 
 
     page.goto("/luring/antrian/")
     page.context.set_offline(False)
-    expect(queue_item(page).get_by_test_id("outbox-status")).to_have_text([SENT, SENT])
+    expect(queue_item(page).get_by_test_id("outbox-status")).to_have_text(
+        [SENT, SENT], timeout=SYNC_WAIT
+    )
     page.evaluate("PMKSOffline.syncNow()")  # once more: nothing is sent twice
     [made] = Assessment.objects.filter(case=case)
     assert made.needs == ["food"] and made.risk_level == "high"
@@ -175,7 +192,9 @@ def test_a_refused_record_keeps_its_data_and_is_corrected_under_the_same_uuid(pa
     page.goto("/luring/antrian/")
     page.context.set_offline(False)
     item = queue_item(page)
-    expect(item.get_by_test_id("outbox-status")).to_have_text("ditolak, perlu diperbaiki")
+    expect(item.get_by_test_id("outbox-status")).to_have_text(
+        "ditolak, perlu diperbaiki", timeout=SYNC_WAIT
+    )
     expect(item.get_by_test_id("outbox-errors")).to_contain_text("NIK: NIK harus 16 digit angka")
     assert not Beneficiary.objects.exists()
 
@@ -185,8 +204,9 @@ def test_a_refused_record_keeps_its_data_and_is_corrected_under_the_same_uuid(pa
     expect(form.locator("[data-field=nik] [data-field-errors]")).to_contain_text("16 digit")
     form.locator("#id_b_nik").fill(NIK)
     form.get_by_role("button", name="Simpan ke antrian").click()
+    expect(page.get_by_test_id("pending-count")).to_have_text("0", timeout=SYNC_WAIT)
     page.goto("/luring/antrian/")
-    expect(queue_item(page).get_by_test_id("outbox-status")).to_have_text(SENT)
+    expect(queue_item(page).get_by_test_id("outbox-status")).to_have_text(SENT, timeout=SYNC_WAIT)
     [record] = outbox(page)
     assert record["uuid"] == queued["uuid"]
     assert Beneficiary.objects.filter(nik=NIK).count() == 1
@@ -204,15 +224,48 @@ def test_a_nik_registered_meanwhile_is_brought_to_the_worker_and_linked(page, al
     page.goto("/luring/antrian/")
     page.context.set_offline(False)
     item = queue_item(page)
-    expect(item.get_by_test_id("outbox-status")).to_have_text("mungkin data ganda, perlu keputusan")
+    expect(item.get_by_test_id("outbox-status")).to_have_text(DUPLICATE, timeout=SYNC_WAIT)
     matches = item.get_by_test_id("outbox-matches")
     expect(matches).to_contain_text("Siti Rahmawati")
     expect(matches).not_to_contain_text(NIK)  # masked
     matches.get_by_role("button", name="Buka data yang ada").click()
-    expect(item.get_by_test_id("outbox-status")).to_contain_text(SENT)
+    expect(item.get_by_test_id("outbox-status")).to_contain_text(SENT, timeout=SYNC_WAIT)
     expect(item.get_by_role("link", name="Buka")).to_have_attribute(
         "href", f"/kasus/penerima/{existing.pk}/"
     )
     assert Beneficiary.objects.count() == 1
     [record] = outbox(page)
     assert (record["status"], record["id"]) == ("linked", existing.pk)
+
+
+def test_two_workers_register_the_same_person_offline_one_person_one_decision_waiting(
+    page, chromium, live_server, alice, amir
+):
+    from offline.models import SyncDecision
+
+    other = chromium.new_context(base_url=live_server.url, locale="id-ID")
+    other.set_default_timeout(15_000)
+    second = other.new_page()
+    second.base_url = live_server.url  # type: ignore[attr-defined]  # for conftest.login
+    try:
+        for worker, name in ((page, "alice"), (second, "amir")):
+            login(worker, name)
+            open_shell_online(worker)
+            go_offline(worker)
+            fill_registration(worker, nik=NIK, name="Siti Rahmawati")
+
+        page.goto("/luring/antrian/")
+        page.context.set_offline(False)
+        expect(queue_item(page).get_by_test_id("outbox-status")).to_have_text(
+            SENT, timeout=SYNC_WAIT
+        )
+        second.goto("/luring/antrian/")
+        other.set_offline(False)
+        item = queue_item(second)
+        expect(item.get_by_test_id("outbox-status")).to_have_text(DUPLICATE, timeout=SYNC_WAIT)
+        expect(item.get_by_test_id("outbox-matches")).to_contain_text("Siti Rahmawati")
+        assert Beneficiary.objects.filter(nik=NIK).count() == 1
+        waiting = SyncDecision.objects.filter(resolved_at=None)
+        assert [decision.user for decision in waiting] == [amir]
+    finally:
+        other.close()

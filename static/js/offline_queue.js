@@ -141,7 +141,14 @@
     var data = Object.assign({}, record.data);
     (record.field_conflicts || []).forEach(function (conflict) {
       var chosen = node.querySelector('input[name="c-' + record.uuid + "-" + conflict.field + '"]:checked');
-      data[conflict.field] = chosen && chosen.value === "theirs" ? conflict.theirs : conflict.mine;
+      var theirs = chosen && chosen.value === "theirs";
+      // The form's value when the server gives it (mine_value/theirs_value: an id, a
+      // code), else the shown one.
+      if (theirs) {
+        data[conflict.field] = "theirs_value" in conflict ? conflict.theirs_value : conflict.theirs;
+      } else {
+        data[conflict.field] = "mine_value" in conflict ? conflict.mine_value : conflict.mine;
+      }
     });
     return resend(record, { data: data, base_version: record.server_version });
   }
