@@ -123,6 +123,8 @@ def pages_of(persona: str, world: dict[str, Any]) -> list[str]:
             reverse("referrals:create", args=[case.pk]),
             reverse("referrals:directory"),
             reverse("referrals:letter", args=[referral.pk]),
+            reverse("accounts:password_change"),
+            reverse("accounts:two_factor_setup"),
         ],
         "sari": office + [reverse("cases:approval_queue"), reverse("stats:dashboard")],
         "prov": [
@@ -295,7 +297,9 @@ def test_on_a_phone_one_menu_button_and_the_cases_as_cards(page, orgs, alice):
     page.keyboard.press("Enter")
     expect(nav).to_be_visible()
     page.keyboard.press("Tab")
-    expect(nav.get_by_role("link", name="Beranda")).to_be_focused()
+    home = nav.get_by_role("link", name="Beranda")
+    expect(home).to_be_focused()
+    assert home.evaluate("a => parseFloat(getComputedStyle(a).outlineWidth)") >= 2  # visible focus
     page.keyboard.press("Escape")
     expect(nav).to_be_hidden()
     expect(menu).to_be_focused()
