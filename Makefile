@@ -6,7 +6,7 @@ REGIONS_CSV ?= regions/data/regions_kaltim.csv
 # `make run` is the embedded default: SQLite, inline tasks, DEBUG on.
 RUN_ENV := DEBUG=True
 
-.PHONY: mutants install run test lint schema-lint migrate seed messages bench serve worker beat clean
+.PHONY: mutants install run test lint schema-lint migrate seed messages bench serve worker beat weight clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -94,6 +94,11 @@ faults-quick: install
 # of DATABASE_URL, which holds the demo data: LOAD_ARGS="--users 50 --duration 1m".
 load: install
 	$(PY) -m bench.load $(LOAD_ARGS)
+
+# Five key pages at 400 kbps / 400 ms round trip in Chromium: bytes, requests and time
+# until usable, first and repeat visit (bench/weight/; issue 15's targets).
+weight: install
+	$(PY) -m bench.weight $(WEIGHT_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles var
