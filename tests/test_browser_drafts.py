@@ -185,8 +185,9 @@ def test_logout_with_queued_records_is_held_until_they_are_discarded(page, alice
           PMKSStore.put('outbox', {uuid: 'a1', kind: 'beneficiary', status: 'pending', data: {}}),
           PMKSStore.put('outbox', {uuid: 'a2', kind: 'note', status: 'refused', data: {}}),
           PMKSStore.put('outbox', {uuid: 'a3', kind: 'note', status: 'sent', data: {}}),
-        ])"""
+        ]).then(() => document.dispatchEvent(new CustomEvent('pmks:outbox')))"""
     )
+    expect(page.locator("form[data-logout]")).to_have_attribute("data-pending", "2")
 
     page.get_by_role("button", name="Keluar").click()
     dialog = page.get_by_role("dialog")

@@ -253,7 +253,14 @@
   }
 
   // Show a whole page the server answered with, under its own URL.
+  var leaving = false; // the user followed a link meanwhile: let that navigation be
+  window.addEventListener("beforeunload", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });
+
   function showPage(html, url) {
+    if (leaving) {
+      return;
+    }
     window.history.replaceState(null, "", url);
     document.open();
     document.write(html);

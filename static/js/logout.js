@@ -135,16 +135,23 @@
     (first || cancel).focus();
   }
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.matches("form[data-logout]") || !window.PMKSStore || !PMKSStore.user()) {
+  // The count is kept ready (page load, "pmks:outbox" from offline.js, the page
+  // shown again), so a logout with nothing unsent goes at once as a plain form post
+  // (the database deleted beside it, and by the server's Clear-Site-Data), and
+  // nothing races the next page. Not known yet, or records waiting: held here.
+  function refresh() {
+    var form = document.querySelector("form[data-logout]");
+    if (!form || !window.PMKSStore || !PMKSStore.user()) {
       return;
     }
-    event.preventDefault();
-    if (!navigator.onLine) {
-      window.alert(text("logout.offline"));
-      return;
-    }
+    pendingCount().then(function (count) {
+      form.setAttribute("data-pending", String(count));
+    }, function () {
+      form.setAttribute("data-pending", "0"); // no database: nothing to hold
+    });
+  }
+
+  function heldLogout(form) {
     pendingCount().catch(function () { return 0; }).then(function (count) {
       if (count > 0) {
         show(form, count);
@@ -152,5 +159,34 @@
         leave(form);
       }
     });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("form[data-logout]") || !window.PMKSStore || !PMKSStore.user()) {
+      return;
+    }
+    if (!navigator.onLine) {
+      event.preventDefault();
+      window.alert(text("logout.offline"));
+      return;
+    }
+    if (form.getAttribute("data-pending") === "0") {
+      PMKSStore.deleteAll().catch(function () {}); // the form goes on
+      return;
+    }
+    event.preventDefault();
+    heldLogout(form);
   });
+  document.addEventListener("pmks:outbox", refresh);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      refresh();
+    }
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", refresh);
+  } else {
+    refresh();
+  }
 })();
