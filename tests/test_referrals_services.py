@@ -313,7 +313,8 @@ def test_the_loser_is_told_the_moment_of_the_decision_not_the_time_now(to_rsud, 
     ):
         decisions.referral_cancel(actor=alice, referral=stale)
     assert str(error.value.message) == (
-        "Rujukan ini sudah ditolak oleh Agnes (RSUD Abdul Wahab Sjahranie) pada 05/03/2031 14:07 WITA."
+        "Rujukan ini sudah ditolak oleh Agnes (RSUD Abdul Wahab Sjahranie) "
+        "pada 05/03/2031 14:07 WITA."
     )
     to_rsud.refresh_from_db()
     assert to_rsud.updated_at == dt.datetime(2031, 3, 5, 14, 7, tzinfo=wita)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -111,25 +112,30 @@ def case_open(
     others = [c for c in other_categories if c.pk != primary_category.pk]
     if others:
         case.other_categories.set(others)
+    _record_opening(case, actor=actor, at=now)
+    data_changed("case", case.pk)
+    return case
+
+
+def _record_opening(case: Case, *, actor: User, at: dt.datetime) -> None:
+    """The timeline of a new case: opened, and to whom it was assigned."""
     case_add_event(
         case=case,
         kind=EventKind.CREATED,
-        text=_("Kasus dibuka: %(category)s") % {"category": primary_category.name},
+        text=_("Kasus dibuka: %(category)s") % {"category": case.primary_category.name},
         actor=actor,
         data={"to": CaseStatus.OPEN},
-        at=now,
+        at=at,
     )
-    if assigned_to is not None:
+    if case.assigned_to is not None:
         case_add_event(
             case=case,
             kind=EventKind.ASSIGNMENT,
-            text=_("Ditugaskan kepada %(user)s") % {"user": assigned_to.display_name},
+            text=_("Ditugaskan kepada %(user)s") % {"user": case.assigned_to.display_name},
             actor=actor,
-            data={"assigned_to": assigned_to.pk},
-            at=now,
+            data={"assigned_to": case.assigned_to.pk},
+            at=at,
         )
-    data_changed("case", case.pk)
-    return case
 
 
 def _opening_office(actor: User, beneficiary: Beneficiary) -> Organization:
