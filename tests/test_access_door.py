@@ -43,7 +43,18 @@ from referrals.services import transitions as referral_transitions
 from referrals.testing import send
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("accounts", "api", "cases", "pmks", "referrals", "regions", "stats", "demo", "bench", "offline")
+APPS = (
+    "accounts",
+    "api",
+    "cases",
+    "pmks",
+    "referrals",
+    "regions",
+    "stats",
+    "demo",
+    "bench",
+    "offline",
+)
 # The door itself, and the model that validates a user's role against its organization.
 DOOR = {"accounts/scoping.py", "accounts/policy.py", "accounts/models.py"}
 
