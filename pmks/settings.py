@@ -72,9 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "pmks.middleware.InFlightLimitMiddleware",  # past capacity: 503 + Retry-After at once
     "django.middleware.security.SecurityMiddleware",
-    # Pages gzipped (a case list: 15 kB → about 4 kB on a 400 kbps link); Django's
-    # GZip adds random bytes per response against BREACH, and CSRF tokens are masked.
-    "django.middleware.gzip.GZipMiddleware",
+    "pmks.middleware.PageGZipMiddleware",  # HTML pages gzipped, not /api/
     "csp.middleware.CSPMiddleware",
     "accounts.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -24,3 +24,11 @@ def test_a_page_with_personal_data_is_gzipped_and_no_store(client, alice, orgs):
     body = gzip.decompress(packed.content)
     assert b"<table" in body or b"kasus" in body.lower()
     assert len(packed.content) < len(plain.content) / 2
+
+
+def test_the_api_answers_are_left_uncompressed(client, alice):
+    client.force_login(alice)
+    answer = client.get("/api/v1/me/", HTTP_ACCEPT_ENCODING="gzip")
+    assert answer.status_code == 200
+    assert "Content-Encoding" not in answer
+    assert answer.json()
