@@ -111,10 +111,6 @@ def dispatch(*, max_seconds: float = 50.0, max_rows: int = 1000, threads: int = 
     passed, shards in rounds; `threads` > 1 handles that many shards at once
     (Postgres only; SQLite runs one). Safe to run in any number of processes at once."""
     run = _Run(max_seconds=max_seconds, max_rows=max_rows)
-    if threads > 1 and connection.features.has_select_for_update_skip_locked:
-        # No more threads than shards due now: most kicks find one row or none, and
-        # each thread opens its own database connection (`make load`: 0.38 s a kick).
-        threads = len(due_heads(timezone.now()).values_list("shard", flat=True)[:threads])
     if threads <= 1 or not connection.features.has_select_for_update_skip_locked:
         run.drain()
         return run.outcomes

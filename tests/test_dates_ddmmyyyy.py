@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 WITA = zoneinfo.ZoneInfo("Asia/Makassar")
 INDONESIAN_ERROR = "Tanggal tidak valid. Tulis tanggal sebagai dd/mm/yyyy, misalnya 03/12/2026."
+ENGLISH_ERROR = "Invalid date. Write the date as dd/mm/yyyy, for example 03/12/2026."
 
 
 def registration(regions, birth_date: str) -> BeneficiaryForm:
@@ -48,11 +49,12 @@ def test_the_registration_form_reads_day_month_year(regions, language):
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
-def test_a_month_first_date_is_refused_in_indonesian(regions, language):
+def test_a_month_first_date_is_refused_in_the_users_language(regions, language):
     with translation.override(language):
         form = registration(regions, "12/31/2026")
         assert not form.is_valid()
-        assert form.errors["birth_date"] == [INDONESIAN_ERROR]
+        expected = INDONESIAN_ERROR if language == "id" else ENGLISH_ERROR
+        assert form.errors["birth_date"] == [expected]
 
 
 def test_iso_dates_still_work_for_old_clients(regions):
