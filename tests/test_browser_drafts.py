@@ -5,6 +5,8 @@ while records wait in the outbox."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
@@ -35,9 +37,12 @@ def drafts(page: Page) -> list[dict]:
 
 
 def wait_for_draft(page: Page, key: str) -> None:
-    page.wait_for_function(
-        "key => PMKSStore.get('drafts', key).then(d => Boolean(d))", arg=key, timeout=5_000
-    )
+    # Polled with evaluate, which awaits the store's Promise (wait_for_function took
+    # the Promise object itself as truthy, so it never waited for the save).
+    deadline = time.monotonic() + 10
+    while not page.evaluate("key => PMKSStore.get('drafts', key).then(d => Boolean(d))", key):
+        assert time.monotonic() < deadline, f"no draft saved for {key}"
+        page.wait_for_timeout(100)
 
 
 def databases(page: Page) -> list[str]:
