@@ -44,6 +44,22 @@ def person_data(regions: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     return data
 
 
+def registration_form_data(regions: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """The registration form's fields for a person in Kota Samarinda, as a browser
+    (or the offline form) sends them."""
+    data: dict[str, Any] = {
+        "nik": make_nik(female=True),
+        "full_name": "Siti Rahmawati",
+        "sex": "F",
+        "birth_date": "1990-05-17",
+        "regency": regions["64.72"].pk,
+        "legal_basis": "consent",
+        "consent_note": "Ybs., lisan",
+    }
+    data.update(overrides)
+    return data
+
+
 @pytest.fixture(autouse=True, name="fast_password_hashing")
 def fast_password_hashing_fixture(settings: Any) -> None:
     """Persona passwords hashed with a fast hasher (import this into a test module)."""

@@ -21,7 +21,13 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.middleware.gzip import GZipMiddleware
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -107,7 +113,9 @@ class PageGZipMiddleware(GZipMiddleware):
     are masked. The API under /api/ is left as it was: its JSON answers are small, and
     some partners' clients (and the schema fuzzer's WSGI transport) do not undo gzip."""
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if request.path.startswith("/api/"):
             return response
         return super().process_response(request, response)

@@ -18,6 +18,7 @@ from cases.testing import (  # noqa: F401  (fixtures used by name)
     make_nik,
     other_category_fixture,
     person_data,
+    registration_form_data,
     samarinda_case_fixture,
     shelter_fixture,
 )
@@ -127,17 +128,7 @@ def test_anonymous_users_are_sent_to_the_login_page(client, world, view):
 
 
 def form_data(regions, **overrides):
-    data = {
-        "nik": make_nik(female=True),
-        "full_name": "Siti Rahmawati",
-        "sex": "F",
-        "birth_date": "1990-05-17",
-        "regency": regions["64.72"].pk,
-        "legal_basis": "consent",
-        "consent_note": "Ybs., lisan",
-    }
-    data.update(overrides)
-    return data
+    return registration_form_data(regions, **overrides)
 
 
 def test_registering_a_person_leads_to_opening_their_case(client, alice, regions):

@@ -25,7 +25,7 @@ from django.utils import timezone
 from cases.factories import BeneficiaryFactory, CaseFactory
 from cases.models import Assessment, Beneficiary, Case, CaseEvent, PmksCategory, ServiceDelivery
 from cases.services import opening
-from cases.testing import fast_password_hashing_fixture, make_nik  # noqa: F401
+from cases.testing import fast_password_hashing_fixture, make_nik, registration_form_data  # noqa: F401
 from idempotency.models import IdempotencyKey
 from offline.models import SyncDecision
 from offline.sync_reference import OPEN_CASES_CAP
@@ -55,19 +55,8 @@ def _record(kind: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"uuid": str(uuid.uuid4()), "kind": kind, "data": data, **extra}
 
 
-def _person(regions: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    """The registration form's fields, as the offline form sends them."""
-    data: dict[str, Any] = {
-        "nik": make_nik(female=True),
-        "full_name": "Siti Rahmawati",
-        "sex": "F",
-        "birth_date": "1990-05-17",
-        "regency": regions["64.72"].pk,
-        "legal_basis": "consent",
-        "consent_note": "Ybs., lisan",
-    }
-    data.update(overrides)
-    return data
+def _person(regions, **overrides):
+    return registration_form_data(regions, **overrides)
 
 
 @pytest.fixture
