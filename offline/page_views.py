@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from cases.forms import AssessmentForm, BeneficiaryForm, NoteForm, ServiceForm
+from cases.forms import AssessmentForm, BeneficiaryForm, CaseEditForm, NoteForm, ServiceForm
 
 # Static files the shell needs with no connection (the service worker caches them
 # at install; any other static file is cached the first time it is fetched).
@@ -60,7 +60,8 @@ def _shell_pages() -> list[str]:
 def _field_labels() -> dict[str, str]:
     """Every offline form field's label, for the queue page's field errors."""
     labels = {"case": str(_("Kasus"))}
-    for form in (BeneficiaryForm(), AssessmentForm(), ServiceForm(), NoteForm()):
+    forms = (BeneficiaryForm(), AssessmentForm(), ServiceForm(), NoteForm(), CaseEditForm())
+    for form in forms:
         labels.update({name: str(field.label or name) for name, field in form.fields.items()})
     return labels
 
@@ -100,6 +101,7 @@ def _messages() -> dict[str, object]:
         "fixErrors": _("Periksa isian yang ditandai."),
         "required": _("Wajib diisi."),
         "noCase": _("Pilih kasus."),
+        "nothingChanged": _("Belum ada yang diubah dari data kasus ini."),
         "correcting": _("Memperbaiki data yang ditolak; kirim ulang dengan tombol simpan."),
         "fix": _("Perbaiki"),
         "open": _("Buka"),
@@ -134,6 +136,7 @@ def shell(request: HttpRequest) -> HttpResponse:
         "assessment_form": AssessmentForm(auto_id="id_a_%s"),
         "service_form": ServiceForm(auto_id="id_s_%s"),
         "note_form": NoteForm(auto_id="id_n_%s"),
+        "case_edit_form": CaseEditForm(auto_id="id_e_%s"),
         "offline_messages": _messages(),
     }
     return render(request, "offline/shell.html", context)

@@ -327,13 +327,23 @@ def _conflict(exc: VersionConflict, record: SyncRecord) -> Outcome:
 
 
 def accept_case_edit(user: User, record: SyncRecord, case: Case) -> Outcome:
-    form = CaseEditForm({**record.data, "version": record.base_version})
+    """An edit names only the fields it changes (the offline form edits priority and
+    category): the others are checked as they are saved and not written."""
+    saved = CaseEditForm.initial_for(case, list(case.other_categories.all()))
+    form = CaseEditForm({**saved, **record.data, "version": record.base_version})
     if not form.is_valid():
         return refused(form_errors(form))
-    data = dict(form.cleaned_data)
-    version = data.pop("version")
+    data = {name: value for name, value in form.cleaned_data.items() if name in record.data}
+    confirmed = bool(data.pop("age_mismatch_confirmed", False))
+    version = form.cleaned_data["version"]
     try:
-        changed = opening.case_update(actor=user, case=case, expected_version=version, data=data)
+        changed = opening.case_update(
+            actor=user,
+            case=case,
+            expected_version=version,
+            data=data,
+            age_mismatch_confirmed=confirmed,
+        )
     except ValidationError as exc:
         apply_errors(form, exc)
         return refused(form_errors(form))

@@ -269,3 +269,58 @@ def test_two_workers_register_the_same_person_offline_one_person_one_decision_wa
         assert [decision.user for decision in waiting] == [amir]
     finally:
         other.close()
+
+
+def edit_priority_offline(page: Page, case_pk: int, label: str) -> None:
+    form = page.locator("#form-case_edit")
+    form.locator("select[name=case]").select_option(str(case_pk))
+    expect(form.locator("select[name=priority]")).to_have_value("normal")
+    form.locator("select[name=priority]").select_option(label=label)
+    form.get_by_role("button", name="Simpan perubahan ke antrian").click()
+    expect(page.get_by_test_id("offline-notice")).to_contain_text("Tersimpan di antrian")
+
+
+def test_two_devices_edit_the_same_field_offline_the_second_sync_shows_both_values(
+    page, chromium, live_server, alice, orgs
+):
+    case = CaseFactory(owner_org=orgs["samarinda"], assigned_to=alice, priority="normal")
+    laptop_context = chromium.new_context(base_url=live_server.url, locale="id-ID")
+    laptop_context.set_default_timeout(15_000)
+    laptop = laptop_context.new_page()
+    laptop.base_url = live_server.url  # type: ignore[attr-defined]  # for conftest.login
+    try:
+        for device, priority in ((page, "Tinggi"), (laptop, "Darurat")):
+            login(device, "alice")
+            open_shell_online(device)
+            go_offline(device)
+            edit_priority_offline(device, case.pk, priority)
+
+        page.goto("/luring/antrian/")
+        page.context.set_offline(False)
+        expect(queue_item(page).get_by_test_id("outbox-status")).to_have_text(
+            SENT, timeout=SYNC_WAIT
+        )
+        case.refresh_from_db()
+        assert case.priority == "high"
+
+        laptop.goto("/luring/antrian/")
+        laptop_context.set_offline(False)
+        item = queue_item(laptop)
+        expect(item.get_by_test_id("outbox-status")).to_have_text(
+            "bentrok dengan perubahan lain, perlu dipilih", timeout=SYNC_WAIT
+        )
+        conflict = item.get_by_test_id("outbox-conflict")
+        expect(conflict).to_contain_text("Darurat")  # mine
+        expect(conflict).to_contain_text("Tinggi")  # theirs, saved meanwhile
+        case.refresh_from_db()
+        assert case.priority == "high"  # nothing overwritten
+
+        conflict.get_by_label("Isian saya").check()
+        item.get_by_role("button", name="Kirim pilihan").click()
+        expect(item.get_by_test_id("outbox-status")).to_have_text(SENT, timeout=SYNC_WAIT)
+        case.refresh_from_db()
+        assert case.priority == "urgent"
+        edits = CaseEvent.objects.filter(case=case, kind=EventKind.EDIT)
+        assert edits.count() == 2
+    finally:
+        laptop_context.close()

@@ -327,6 +327,35 @@ def test_an_edit_of_a_case_changed_meanwhile_shows_both_values_and_overwrites_no
     assert (case.priority, case.summary) == ("high", "Ringkasan luring")
 
 
+def test_an_edit_names_only_the_fields_it_changes_and_leaves_the_rest_as_saved(alice, case):
+    Case.objects.filter(pk=case.pk).update(summary="Tinggal sendiri di rumah panggung")
+    case.refresh_from_db()
+    others = list(PmksCategory.objects.exclude(pk=case.primary_category_id)[:1])
+    case.other_categories.set(others)
+    client = _client(alice)
+
+    answer = _send(
+        client,
+        _record("case_edit", {"priority": "urgent"}, case=case.pk, base_version=case.version),
+    )
+
+    assert answer.status_code == 201, answer.json()
+    case.refresh_from_db()
+    assert case.priority == "urgent"
+    assert case.summary == "Tinggal sendiri di rumah panggung"
+    assert list(case.other_categories.all()) == others
+
+
+def test_an_edit_with_a_wrong_value_is_refused_with_the_forms_message(alice, case):
+    answer = _send(
+        _client(alice),
+        _record("case_edit", {"priority": "segera"}, case=case.pk, base_version=case.version),
+    )
+
+    assert answer.status_code == 400
+    assert "priority" in answer.json()["errors"]
+
+
 # --- reference data ---------------------------------------------------------------------
 
 

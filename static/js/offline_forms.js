@@ -1,5 +1,5 @@
 // The offline forms of /luring/ (templates/offline/shell.html), issue 15.
-// <form data-offline-kind="beneficiary|assessment|service|note">: a submit puts the
+// <form data-offline-kind="beneficiary|assessment|service|note|case_edit">: a submit puts the
 // form's fields in the outbox (PMKSOffline.queue) instead of posting. The choices
 // that depend on the user (my open cases, kecamatan/desa, service types) come from
 // the reference data cached in IndexedDB. /luring/?ubah=<uuid> opens a refused
@@ -127,11 +127,35 @@
         data[box.name] = [];
       }
     });
-    return { data: data, case: caseId ? Number(caseId) || caseId : null };
+    var fields = { data: data, case: caseId ? Number(caseId) || caseId : null };
+    if ("base_version" in data) {
+      // A case edit: the version the worker saw goes beside the data, for the
+      // server's conflict check (offline/sync_records.py accept_case_edit).
+      fields.base_version = data.base_version === "" ? null : Number(data.base_version);
+      delete data.base_version;
+    }
+    return fields;
+  }
+
+  // A case edit form shows the case as cached: its priority, its category and the
+  // version these were read from.
+  function fillCaseEdit(select) {
+    var form = select.closest("form[data-offline-kind=case_edit]");
+    if (!form) {
+      return;
+    }
+    var cases = (reference && reference.open_cases) || [];
+    var chosen = cases.filter(function (item) { return String(item.id) === select.value; })[0];
+    form.querySelector("[data-base-version]").value = chosen ? String(chosen.version) : "";
+    form.querySelector("[name=priority]").value = chosen ? chosen.priority : "";
+    form.querySelector("[name=primary_category]").value = chosen ? String(chosen.category_id) : "";
   }
 
   function write(form, record) {
     var data = Object.assign({}, record.data, { case: record.case });
+    if (record.base_version !== undefined && record.base_version !== null) {
+      data.base_version = record.base_version;
+    }
     Array.prototype.forEach.call(form.elements, function (field) {
       if (!field.name || !(field.name in data)) {
         return;
@@ -214,12 +238,40 @@
     node.hidden = !text;
   }
 
+  // A case edit sends only the fields that differ from the case as cached, so a
+  // change someone else made to another field is neither undone nor a conflict.
+  // False when nothing differs. A correction keeps what it had.
+  function keepChanged(fields) {
+    if (correcting) {
+      return true;
+    }
+    var cases = (reference && reference.open_cases) || [];
+    var cached = cases.filter(function (item) { return String(item.id) === String(fields.case); })[0];
+    if (!cached) {
+      return true;
+    }
+    var saved = { priority: String(cached.priority), primary_category: String(cached.category_id) };
+    Object.keys(saved).forEach(function (name) {
+      if (fields.data[name] === saved[name]) {
+        delete fields.data[name];
+      }
+    });
+    if (!fields.data.age_mismatch_confirmed) {
+      delete fields.data.age_mismatch_confirmed;
+    }
+    return "priority" in fields.data || "primary_category" in fields.data;
+  }
+
   function save(form) {
     var kind = form.getAttribute("data-offline-kind");
     var fields = read(form);
     var errors = missing(form);
     if (Object.keys(errors).length) {
       showErrors(form, errors);
+      return Promise.resolve(null);
+    }
+    if (kind === "case_edit" && !keepChanged(fields)) {
+      showErrors(form, { __all__: [words.nothingChanged] });
       return Promise.resolve(null);
     }
     clearErrors(form);
@@ -268,6 +320,8 @@
   document.addEventListener("change", function (event) {
     if (event.target.id === "id_b_district") {
       fillVillages();
+    } else if (event.target.id === "id_e_case") {
+      fillCaseEdit(event.target);
     }
   });
   document.addEventListener("pmks:refdata", function () { loadReference(); });
