@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "idempotency",
     "offline",
     "cases",
+    "imports",
     "referrals",
     "stats",
     "api",
@@ -190,6 +191,7 @@ CELERY_TASK_QUEUES = [Queue("default"), Queue("long")]
 CELERY_TASK_ROUTES = {
     "stats.tasks.rebuild_statistics": {"queue": "long"},
     "stats.tasks.take_daily_snapshot": {"queue": "long"},
+    "imports.tasks.run_import": {"queue": "long"},
 }
 CELERY_TIMEZONE = "Asia/Makassar"
 CELERY_IMPORTS = ["pmks.health"]  # worker_heartbeat (pmks is not an app: not autodiscovered)
@@ -392,6 +394,9 @@ ATTACHMENT_ALLOWED_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Imports of beneficiaries (imports/): the largest file and the most rows accepted.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20) * 1024 * 1024
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 
 # --- E-mail ------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
