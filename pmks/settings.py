@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "idempotency",
     "offline",
     "cases",
+    "households",
     "imports",
     "referrals",
     "stats",

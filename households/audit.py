@@ -1,0 +1,1 @@
+"""Change history of households through django-auditlog (as cases/audit.py does)."""
