@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cases",
     "households",
     "imports",
+    "exports",
     "referrals",
     "stats",
     "api",
@@ -193,6 +194,7 @@ CELERY_TASK_ROUTES = {
     "stats.tasks.rebuild_statistics": {"queue": "long"},
     "stats.tasks.take_daily_snapshot": {"queue": "long"},
     "imports.tasks.run_import": {"queue": "long"},
+    "exports.tasks.run_export": {"queue": "long"},
 }
 CELERY_TIMEZONE = "Asia/Makassar"
 CELERY_IMPORTS = ["pmks.health"]  # worker_heartbeat (pmks is not an app: not autodiscovered)
@@ -398,6 +400,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Imports of beneficiaries (imports/): the largest file and the most rows accepted.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+# Exports of up to this many rows stream at once; bigger ones run as a background job
+# whose file is kept EXPORT_KEEP_DAYS days (exports.tasks.purge_expired_exports).
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 5_000)
+EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
 
 # --- E-mail ------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
