@@ -55,10 +55,12 @@ RUN_AXE = """async () => {
                                                    + (n.failureSummary || '').slice(0, 160))}));
 }"""
 
-# Visible controls lower than a tap target (inline links in running text are exempt).
+# Visible controls lower than a tap target (inline links in running text are exempt); a
+# check box or radio button counts by its label, which is its tap target.
 SMALL_TARGETS = """(minimum) => Array.from(document.querySelectorAll(
     'button, .button, select, textarea, summary, nav a,'
-    + ' input:not([type=hidden]):not([type=checkbox]):not([type=radio])'))
+    + ' input:not([type=hidden]):not([type=checkbox]):not([type=radio]),'
+    + ' .check label, label:has(> input[type=checkbox]), label:has(> input[type=radio])'))
   .filter(e => e.offsetParent !== null && !e.closest('.visually-hidden'))
   .filter(e => e.getBoundingClientRect().height < minimum - 0.5)
   .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' "'
@@ -125,6 +127,8 @@ def pages_of(persona: str, world: dict[str, Any]) -> list[str]:
             reverse("referrals:letter", args=[referral.pk]),
             reverse("accounts:password_change"),
             reverse("accounts:two_factor_setup"),
+            reverse("offline:shell"),
+            reverse("offline:queue"),
         ],
         "sari": office + [reverse("cases:approval_queue"), reverse("stats:dashboard")],
         "prov": [

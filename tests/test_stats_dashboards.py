@@ -280,7 +280,7 @@ def test_each_chart_has_its_table(client, prov, built):
         assert f'id="chart-data-{key}"' in block and f'data-table="{key}"' in block
     data = json.loads(html.split('id="chart-data-trend" type="application/json">')[1].split("<")[0])
     assert len(data["labels"]) == 12 and data["type"] == "line"
-    assert "vendor/chartjs/chart.umd.min.js" in html
+    assert "vendor/chartjs/chart.umd.min.js" in html  # data-chart-library: loaded after parsing
 
 
 def test_filters_by_period_and_category(client, prov, built):

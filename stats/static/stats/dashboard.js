@@ -1,6 +1,7 @@
 /* PMKS Kaltim dashboards: draw each <canvas data-chart="id"> from the JSON in
    <script id="id" type="application/json"> (Django json_script), again after htmx
-   swaps in fresh figures, and redraw at print size. Every chart has its table. */
+   swaps in fresh figures, and redraw at print size. Every chart has its table.
+   Chart.js itself is fetched once the page is parsed (data-chart-library). */
 (function () {
   "use strict";
   var palette = ["#0b5cad", "#e07a1f", "#1a7f37", "#8250df", "#b42318", "#6e7781", "#bf8700"];
@@ -51,7 +52,26 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", render);
+  // The library is loaded after the page is usable (issue 15: a first visit at
+  // 400 kbps): the tables carry every figure, the charts follow.
+  var library = document.currentScript && document.currentScript.getAttribute("data-chart-library");
+
+  function loadLibrary() {
+    if (window.Chart || !library || !document.querySelector("canvas[data-chart]")) {
+      render();
+      return;
+    }
+    var script = document.createElement("script");
+    script.src = library;
+    script.onload = render;
+    document.head.appendChild(script);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", loadLibrary);
+  } else {
+    loadLibrary();
+  }
   document.addEventListener("htmx:afterSettle", render);
   window.addEventListener("beforeprint", function () { charts.forEach(function (c) { c.resize(); }); });
   window.addEventListener("afterprint", function () { charts.forEach(function (c) { c.resize(); }); });
