@@ -15,9 +15,16 @@ class LogoutView(auth_views.LogoutView):
     while records wait in the outbox (sent, or discarded explicitly), so the header
     only drops a queue when the script was bypassed. Not "cache" or "cookies": the
     HTTP cache holds only hashed static files, and Django ends the session itself.
+
+    Except when the form says keep_other_users=1: logout.js found records waiting in
+    another user's database on this computer (a colleague whose session ended without
+    a logout), which the header would delete silently. logout.js has then deleted
+    this user's database itself before sending the form.
     """
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        keep_others = request.POST.get("keep_other_users") == "1"
         response = super().post(request, *args, **kwargs)
-        response["Clear-Site-Data"] = '"storage"'
+        if not keep_others:
+            response["Clear-Site-Data"] = '"storage"'
         return response

@@ -219,3 +219,40 @@ def test_the_logout_answer_clears_the_site_storage(alice):
 
     assert response.status_code == 302
     assert response["Clear-Site-Data"] == '"storage"'
+
+
+def test_a_logout_keeps_another_users_unsent_records_on_a_shared_computer(
+    page, alice, amir, regions
+):
+    """amir's session ended without a logout while a record waited in his queue:
+    alice's logout deletes her own data but not his (no Clear-Site-Data, which
+    would drop his record silently); his next login finds it."""
+    login(page, "amir")
+    page.goto(REGISTER)
+    page.evaluate(
+        "PMKSStore.put('outbox', {uuid: 'm1', kind: 'note', status: 'pending', data: {}})"
+    )
+    page.context.clear_cookies()
+
+    login(page, "alice")
+    fill_registration(page)
+    expect(page.locator("form[data-logout] input[name=keep_other_users]")).to_have_count(1)
+    page.get_by_role("button", name="Keluar").click()
+    expect(page.locator("#id_username")).to_be_visible()
+
+    names = databases(page)
+    assert f"pmks-u{alice.pk}" not in names
+    assert f"pmks-u{amir.pk}" in names
+    login(page, "amir")
+    page.goto(REGISTER)
+    assert page.evaluate("PMKSStore.all('outbox').then(rs => rs.map(r => r.uuid))") == ["m1"]
+
+
+def test_the_logout_answer_keeps_storage_when_another_users_queue_is_on_the_device(alice):
+    client = Client()
+    client.force_login(alice)
+
+    response = client.post("/akun/keluar/", {"keep_other_users": "1"})
+
+    assert response.status_code == 302
+    assert "Clear-Site-Data" not in response

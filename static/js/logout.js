@@ -9,7 +9,9 @@
 //   "Buang N catatan dan keluar"   deletes everything, then logs out
 //   "Batal"                        (or Escape) stays logged in
 // The server answers the logout with Clear-Site-Data: "storage" as well, so the
-// data is gone even where this script did not run (accounts/views.py).
+// data is gone even where this script did not run (accounts/logout.py), except
+// when another user of this computer still has records waiting in their own
+// database (keep_other_users=1, see othersPending): then only this script deletes.
 // Strings come from <script type="application/json" id="pmks-i18n"> (base.html).
 (function () {
   "use strict";
@@ -144,6 +146,7 @@
     if (!form || !window.PMKSStore || !PMKSStore.user()) {
       return;
     }
+    othersPending().then(function (count) { markOthers(form, count); });
     pendingCount().then(function (count) {
       form.setAttribute("data-pending", String(count));
     }, function () {
@@ -161,9 +164,71 @@
     });
   }
 
+  // Another user of this computer whose session ended without a logout may have
+  // records waiting in their own database: counted here (never read), so that this
+  // logout does not ask the server for Clear-Site-Data: "storage", which would
+  // delete them silently. This user's own database is then deleted by the script
+  // alone, before the form goes (leave).
+  function othersPending() {
+    var own = "pmks-u" + PMKSStore.user();
+    if (!window.indexedDB || !indexedDB.databases) {
+      return Promise.resolve(0);
+    }
+    return indexedDB.databases().then(function (all) {
+      var names = all.map(function (db) { return db.name; }).filter(function (name) {
+        return /^pmks-u\d+$/.test(name) && name !== own;
+      });
+      return Promise.all(names.map(countUnsent)).then(function (counts) {
+        return counts.reduce(function (sum, n) { return sum + n; }, 0);
+      });
+    }).catch(function () { return 0; });
+  }
+
+  function countUnsent(name) {
+    return new Promise(function (resolve) {
+      var req = indexedDB.open(name);
+      req.onupgradeneeded = function () { req.transaction.abort(); }; // not there: create nothing
+      req.onerror = function () { resolve(0); };
+      req.onsuccess = function () {
+        var db = req.result;
+        if (!db.objectStoreNames.contains("outbox")) {
+          db.close();
+          resolve(0);
+          return;
+        }
+        var all = db.transaction("outbox", "readonly").objectStore("outbox").getAll();
+        all.onsuccess = function () {
+          db.close();
+          resolve(all.result.filter(function (record) {
+            return record.status !== "sent" && record.status !== "linked";
+          }).length);
+        };
+        all.onerror = function () { db.close(); resolve(0); };
+      };
+    });
+  }
+
+  function markOthers(form, count) {
+    var field = form.querySelector("input[name=keep_other_users]");
+    if (count > 0 && !field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "keep_other_users";
+      field.value = "1";
+      form.appendChild(field);
+    } else if (count === 0 && field) {
+      field.remove();
+    }
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches("form[data-logout]") || !window.PMKSStore || !PMKSStore.user()) {
+      return;
+    }
+    if (form.querySelector("input[name=keep_other_users]") && form.getAttribute("data-pending") === "0") {
+      event.preventDefault();
+      leave(form); // this user's database deleted first: the server will not clear storage
       return;
     }
     if (!navigator.onLine) {
