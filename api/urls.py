@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from api import schema  # noqa: F401  (registers the Api-Key security scheme)
 from api.views import account, cases, pages, reference, referrals, stats, webhooks
+from exports.api import CaseExportView
 
 app_name = "api"
 
@@ -72,6 +73,7 @@ urlpatterns = [
     path("beneficiaries/", cases.BeneficiaryListView.as_view(), name="beneficiaries"),
     path("beneficiaries/<int:pk>/", cases.BeneficiaryDetailView.as_view(), name="beneficiary"),
     path("cases/", cases.CaseListView.as_view(), name="cases"),
+    path("cases/export.<slug:fmt>", CaseExportView.as_view(), name="case_export"),
     path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case"),
     path("cases/<int:pk>/transition/", cases.CaseTransitionView.as_view(), name="transition"),
     path("cases/<int:pk>/services/", cases.ServiceListView.as_view(), name="services"),

@@ -20,6 +20,7 @@ from accounts.scoping import acting_organization
 class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "XLSX"
+    NDJSON = "ndjson", "NDJSON"
 
 
 class ExportStatus(models.TextChoices):
@@ -49,7 +50,7 @@ class ExportJob(models.Model):
     )
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     dataset = models.CharField(_("daftar"), max_length=30)
-    fmt = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    fmt = models.CharField(_("format"), max_length=8, choices=ExportFormat.choices)
     query = models.CharField(_("saringan"), max_length=2000, blank=True)
     inline = models.BooleanField(default=False)
     status = models.CharField(

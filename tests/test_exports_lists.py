@@ -246,3 +246,18 @@ def test_an_expired_file_is_deleted_and_no_longer_served(  # type: ignore[no-unt
     assert not os.path.exists(path)
     client.force_login(alice)  # the session's idle clock ran in March
     assert client.get(reverse("exports:download", args=[job.pk])).status_code == 404
+
+
+def test_each_list_page_offers_its_export_with_its_filters(client, alice, agnes, orgs, data):  # type: ignore[no-untyped-def]
+    client.force_login(alice)
+    page = client.get(reverse("cases:case_list") + "?priority=high&after=x").content.decode()
+    assert reverse("exports:start", args=["cases", "csv"]) + "?priority=high" in page
+    assert reverse("exports:start", args=["services", "xlsx"]) + "?priority=high" in page
+    page = client.get(reverse("cases:beneficiary_list") + "?q=Siti").content.decode()
+    assert reverse("exports:start", args=["beneficiaries", "xlsx"]) + "?q=Siti" in page
+    client.force_login(agnes)
+    page = client.get(reverse("referrals:inbox") + "?status=pending").content.decode()
+    assert (
+        reverse("exports:start", args=["referrals", "csv"]) + "?box=inbox&amp;status=pending"
+        in page
+    )

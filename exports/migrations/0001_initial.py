@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('dataset', models.CharField(max_length=30, verbose_name='daftar')),
-                ('fmt', models.CharField(choices=[('csv', 'CSV'), ('xlsx', 'XLSX')], max_length=4, verbose_name='format')),
+                ('fmt', models.CharField(choices=[('csv', 'CSV'), ('xlsx', 'XLSX'), ('ndjson', 'NDJSON')], max_length=8, verbose_name='format')),
                 ('query', models.CharField(blank=True, max_length=2000, verbose_name='saringan')),
                 ('inline', models.BooleanField(default=False)),
                 ('status', models.CharField(choices=[('queued', 'Menunggu'), ('running', 'Sedang dibuat'), ('done', 'Selesai'), ('failed', 'Gagal'), ('expired', 'Kedaluwarsa')], default='queued', max_length=10, verbose_name='status')),

@@ -1,0 +1,69 @@
+"""The API's case export (issue 16): streamed CSV and NDJSON of the cases the key's
+office owns, with the case list's filters, recorded in the access trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from auditlog.models import LogEntry
+
+from api.testing import client_for
+from cases.factories import BeneficiaryFactory, CaseFactory
+from cases.testing import make_nik
+from exports.models import ExportJob
+
+pytestmark = pytest.mark.django_db
+
+OURS = make_nik(region="647201", serial=3)
+THEIRS = make_nik(region="647101", serial=4)
+
+
+@pytest.fixture
+def cases(orgs):  # type: ignore[no-untyped-def]
+    def person(org, nik):  # type: ignore[no-untyped-def]
+        return BeneficiaryFactory(registered_by_org=org, nik=nik, nik_absent_reason="")
+
+    return [
+        CaseFactory(
+            owner_org=orgs["samarinda"],
+            beneficiary=person(orgs["samarinda"], OURS),
+            priority="high",
+        ),
+        CaseFactory(owner_org=orgs["samarinda"], priority="low"),
+        CaseFactory(owner_org=orgs["balikpapan"], beneficiary=person(orgs["balikpapan"], THEIRS)),
+    ]
+
+
+def _body(response) -> str:  # type: ignore[no-untyped-def]
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def test_the_csv_holds_the_office_cases_only(orgs, cases):  # type: ignore[no-untyped-def]
+    response = client_for(orgs["samarinda"]).get("/api/v1/cases/export.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(_body(response).removeprefix("\ufeff"))))
+    assert rows[0][:2] == ["Nomor kasus", "NIK"]
+    assert len(rows) == 3
+    assert OURS in {row[1] for row in rows} and THEIRS not in {row[1] for row in rows}
+
+
+def test_the_ndjson_keeps_the_filters(orgs, cases):  # type: ignore[no-untyped-def]
+    response = client_for(orgs["samarinda"]).get("/api/v1/cases/export.ndjson?priority=high")
+    assert response.status_code == 200
+    lines = [json.loads(line) for line in _body(response).splitlines()]
+    assert [line["nik"] for line in lines] == [OURS]
+    assert lines[0]["priority"] == "Tinggi" and lines[0]["number"] == cases[0].number
+    job = ExportJob.objects.get()
+    assert job.fmt == "ndjson" and job.query == "priority=high"
+    assert LogEntry.objects.filter(object_pk=str(job.pk), action=LogEntry.Action.ACCESS).exists()
+
+
+def test_a_partner_agency_key_may_not_export_cases(orgs, cases):  # type: ignore[no-untyped-def]
+    response = client_for(orgs["rsud"]).get("/api/v1/cases/export.csv")
+    assert response.status_code == 403
+    assert response.json()["error"]
+    assert client_for(orgs["samarinda"]).get("/api/v1/cases/export.xml").status_code == 404
