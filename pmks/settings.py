@@ -239,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 3000},
     },
+    "exports-purge-expired": {
+        "task": "exports.tasks.purge_expired_exports",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3000},
+    },
     "stats-daily-snapshot": {
         "task": "stats.tasks.take_daily_snapshot",
         "schedule": crontab(hour=0, minute=0),  # midnight WITA (CELERY_TIMEZONE)
