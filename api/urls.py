@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import schema  # noqa: F401  (registers the Api-Key security scheme)
-from api.views import account, cases, pages, reference, referrals, stats, webhooks
+from api.views import account, cases, households, pages, reference, referrals, stats, webhooks
 from exports.api import CaseExportView
 
 app_name = "api"
@@ -72,6 +72,8 @@ urlpatterns = [
     # offices: beneficiaries, cases, services delivered
     path("beneficiaries/", cases.BeneficiaryListView.as_view(), name="beneficiaries"),
     path("beneficiaries/<int:pk>/", cases.BeneficiaryDetailView.as_view(), name="beneficiary"),
+    path("households/", households.HouseholdListView.as_view(), name="households"),
+    path("households/<int:pk>/", households.HouseholdDetailView.as_view(), name="household"),
     path("cases/", cases.CaseListView.as_view(), name="cases"),
     path("cases/export.<slug:fmt>", CaseExportView.as_view(), name="case_export"),
     path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case"),

@@ -51,14 +51,18 @@ def _start_of(day: dt.date, *, days_after: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _search_q(value: str, *, nik: str = "nik", name: str = "full_name") -> Q | None:
-    """A 16-digit number is a NIK (exact, indexed); otherwise a name fragment
-    (`icontains`: on PostgreSQL served by an UPPER(name) trigram index)."""
+def _search_q(
+    value: str, *, nik: str = "nik", name: str = "full_name", no_kk: str = "no_kk"
+) -> Q | None:
+    """A 16-digit number is a NIK or a No. KK (exact, both indexed: the members of
+    that household); otherwise a name fragment (`icontains`: on PostgreSQL served
+    by an UPPER(name) trigram index)."""
     value = " ".join(value.split())
     if not value:
         return None
     if _is_nik(value):
-        return Q(**{nik: normalize_number(value)})
+        digits = normalize_number(value)
+        return Q(**{nik: digits}) | Q(**{no_kk: digits})
     return Q(**{f"{name}__icontains": value})
 
 
@@ -178,7 +182,7 @@ class DayMonthYearFilter(django_filters.DateFilter):
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Cari nama, NIK atau nomor kasus"), method="filter_q", max_length=100
+        label=_("Cari nama, NIK, No. KK atau nomor kasus"), method="filter_q", max_length=100
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"),
@@ -280,7 +284,9 @@ class CaseFilter(django_filters.FilterSet):
         if _looks_like_case_number(value):
             return queryset.filter(number="".join(value.split()))
         # The name: the case's copy, held by the list's walking indexes (C7).
-        query = _search_q(value, nik="beneficiary__nik", name="beneficiary_name")
+        query = _search_q(
+            value, nik="beneficiary__nik", name="beneficiary_name", no_kk="beneficiary__no_kk"
+        )
         return queryset.filter(query) if query is not None else queryset
 
     def filter_status(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
@@ -309,7 +315,9 @@ class CaseFilter(django_filters.FilterSet):
 
 
 class BeneficiaryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Cari nama atau NIK"), method="filter_q", max_length=100)
+    q = django_filters.CharFilter(
+        label=_("Cari nama, NIK atau No. KK"), method="filter_q", max_length=100
+    )
     nik = django_filters.CharFilter(label=_("NIK"), method="filter_nik", max_length=20)
 
     class Meta:

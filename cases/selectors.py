@@ -84,7 +84,14 @@ def may_approve_case(user: Any, case: Case) -> bool:
 def get_beneficiary_for_user(user: Any, pk: int) -> Beneficiary:
     beneficiary = (
         Beneficiary.objects.visible_to(user)
-        .select_related("region", "regency", "district", "registered_by_org", "registered_by")
+        .select_related(
+            "region",
+            "regency",
+            "district",
+            "registered_by_org",
+            "registered_by",
+            "household_membership",
+        )
         .filter(pk=pk)
         .first()
     )

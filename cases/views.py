@@ -49,6 +49,7 @@ from cases.forms import (
 from cases.models import Beneficiary, Case, ClosureReason, ServiceDelivery
 from cases.nik import nik_mismatches, normalize_number, parse_nik
 from cases.services import attachments, delivery, opening, registration, timeline, workflow
+from households.selectors import household_for_page
 from pmks.dates import parse_day_month_year
 from pmks.errors import DomainError, DuplicateFound, NotAllowed, VersionConflict
 from regions.models import Level, Region
@@ -212,9 +213,14 @@ def beneficiary_register(request: AuthenticatedHttpRequest) -> HttpResponse:
 def beneficiary_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     beneficiary = selectors.get_beneficiary_for_user(request.user, pk)
     log_access(user=request.user, instance=beneficiary)
+    household = household_for_page(request.user, beneficiary)
     context = {
         "beneficiary": beneficiary,
-        "household": selectors.household_members(request.user, beneficiary),
+        "household": household,
+        # the same No. KK without a household row (data loaded before households)
+        "household_members": (
+            [] if household else selectors.household_members(request.user, beneficiary)
+        ),
         "cases": selectors.mark_transferred_away(
             request.user, selectors.beneficiary_cases(request.user, beneficiary)
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization
@@ -27,6 +28,7 @@ from cases.models import (
     ServiceType,
     Sex,
 )
+from households.models import HouseholdMember, Relationship
 from regions.models import Region
 
 # --- beneficiaries -------------------------------------------------------------------
@@ -43,6 +45,12 @@ class BeneficiarySerializer(serializers.ModelSerializer):
     regency = serializers.CharField(source="regency.code", read_only=True)
     district = serializers.CharField(source="district.code", read_only=True, allow_null=True)
     registered_by_org = serializers.CharField(source="registered_by_org.code", read_only=True)
+    household = serializers.SerializerMethodField(
+        help_text="The id of the person's household (No. KK), null when none."
+    )
+    household_relationship = serializers.SerializerMethodField(
+        help_text="Relationship to the household's head, per the KK form; null when none."
+    )
 
     class Meta:
         model = Beneficiary
@@ -60,10 +68,30 @@ class BeneficiarySerializer(serializers.ModelSerializer):
             "regency",
             "district",
             "registered_by_org",
+            "household",
+            "household_relationship",
             "created_at",
             "version",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_household(self, beneficiary: Beneficiary) -> int | None:
+        membership = _membership(beneficiary)
+        return membership.household_id if membership else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=Relationship.choices, allow_null=True))
+    def get_household_relationship(self, beneficiary: Beneficiary) -> str | None:
+        membership = _membership(beneficiary)
+        return membership.relationship if membership else None
+
+
+def _membership(beneficiary: Beneficiary) -> HouseholdMember | None:
+    """The person's household membership (select_related by the views), or None."""
+    try:
+        return beneficiary.household_membership
+    except HouseholdMember.DoesNotExist:
+        return None
 
 
 class BeneficiaryDetailSerializer(BeneficiarySerializer):

@@ -212,7 +212,7 @@ class BeneficiaryListView(ApiGenericView):
         if getattr(self, "swagger_fake_view", False):
             return Beneficiary.objects.none()
         return Beneficiary.objects.visible_to(acting(self.request)).select_related(
-            "region", "regency", "district", "registered_by_org"
+            "region", "regency", "district", "registered_by_org", "household_membership"
         )
 
     @extend_schema(

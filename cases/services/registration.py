@@ -25,6 +25,7 @@ from cases.selectors import (
     may_write_beneficiary,
 )
 from cases.services.common import _claim_version, _version_conflict
+from households.services import join_household
 from pmks.errors import DuplicateFound, NotAllowed
 from pmks.hooks import data_changed
 from regions.models import PROVINCE_CODE, Level, Region
@@ -270,6 +271,8 @@ def beneficiary_register(
         if existing is None:
             raise
         raise _nik_duplicate(actor, existing) from None
+    if beneficiary.no_kk:
+        join_household(beneficiary, beneficiary.no_kk, actor=actor)
     data_changed("beneficiary", beneficiary.pk)
     return beneficiary
 
@@ -288,6 +291,7 @@ def beneficiary_update(
         raise _version_conflict(current, {k: v for k, v in values.items() if k in data})
     current = Beneficiary.objects.get(pk=beneficiary.pk)
     district_changed = current.district_id != getattr(cleaned.district, "pk", None)
+    no_kk_changed = current.no_kk != cleaned.values.get("no_kk", current.no_kk)
     for name, value in values.items():
         setattr(current, name, value)
     current.full_clean()
@@ -295,6 +299,8 @@ def beneficiary_update(
     if district_changed:
         # Cases carry the person's kecamatan for lists and statistics.
         Case.objects.filter(beneficiary=current).update(district=cleaned.district)
-
+    if no_kk_changed:
+        # a new No. KK moves the person to that household; a cleared one leaves it
+        join_household(current, current.no_kk, actor=actor)
     data_changed("beneficiary", current.pk)
     return current

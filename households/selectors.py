@@ -1,0 +1,113 @@
+"""Reads of households: the beneficiary page's household, the API's list and detail.
+
+The door is `Household.objects.visible_to(user)` (whoever sees a member sees the
+household); members the user may not see are listed without their name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from cases.models import Beneficiary
+from households.models import Household, HouseholdMember, Relationship
+
+# Head first, then spouses, children … as the KK form lists them.
+_ORDER = {value: index for index, value in enumerate(Relationship.values)}
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member: HouseholdMember
+    visible: bool
+
+    @property
+    def beneficiary(self) -> Beneficiary:
+        return self.member.beneficiary
+
+
+@dataclass(frozen=True)
+class HouseholdView:
+    household: Household
+    relationship: str  # the relationship of the page's person
+    members: list[MemberRow]  # the other members
+
+    @property
+    def relationship_label(self) -> str:
+        return str(Relationship(self.relationship).label)
+
+    @property
+    def hidden_count(self) -> int:
+        return sum(1 for row in self.members if not row.visible)
+
+
+def _ordered(members: list[HouseholdMember]) -> list[HouseholdMember]:
+    return sorted(
+        members,
+        key=lambda m: (_ORDER.get(m.relationship, 99), m.beneficiary.birth_date is None, m.pk),
+    )
+
+
+def household_for_page(user: Any, beneficiary: Beneficiary) -> HouseholdView | None:
+    """The household of a person the user sees (the caller checked that), with the
+    other members; names only of those the user may see (3 queries)."""
+    membership = (
+        HouseholdMember.objects.select_related("household__village", "household__regency")
+        .filter(beneficiary=beneficiary)
+        .first()
+    )
+    if membership is None:
+        return None
+    others = list(
+        HouseholdMember.objects.filter(household_id=membership.household_id)
+        .exclude(pk=membership.pk)
+        .select_related("beneficiary")
+    )
+    visible = (
+        set(
+            Beneficiary.objects.visible_to(user)
+            .filter(pk__in=[m.beneficiary_id for m in others])
+            .values_list("pk", flat=True)
+        )
+        if others
+        else set()
+    )
+    return HouseholdView(
+        household=membership.household,
+        relationship=membership.relationship,
+        members=[MemberRow(m, m.beneficiary_id in visible) for m in _ordered(others)],
+    )
+
+
+def household_list(*, user: Any, no_kk: str | None = None) -> QuerySet[Household]:
+    """Households the user may see, newest first; `no_kk` an exact (normalized) match."""
+    from cases.nik import normalize_number
+
+    queryset = Household.objects.visible_to(user).select_related("village", "regency")
+    if no_kk:
+        queryset = queryset.filter(no_kk=normalize_number(no_kk))
+    return queryset.order_by("-created_at", "-pk").prefetch_related(
+        Prefetch("members", queryset=HouseholdMember.objects.order_by("pk"))
+    )
+
+
+def get_household_for_user(user: Any, pk: int) -> Household:
+    """A household the user may see, its members prefetched; 404 for any other (a
+    foreign one included)."""
+    return get_object_or_404(
+        Household.objects.visible_to(user)
+        .select_related("village", "regency")
+        .prefetch_related(Prefetch("members", queryset=HouseholdMember.objects.order_by("pk"))),
+        pk=pk,
+    )
+
+
+def visible_member_ids(user: Any, households: list[Household]) -> set[int]:
+    """Ids of the members of `households` (prefetched) the user may see (one query)."""
+    ids = [m.beneficiary_id for household in households for m in household.members.all()]
+    if not ids:
+        return set()
+    return set(Beneficiary.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
