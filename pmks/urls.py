@@ -15,6 +15,7 @@ urlpatterns = [
     path("kasus/", include("cases.urls")),
     path("rujukan/", include("referrals.urls")),
     path("statistik/", include("stats.urls")),
+    path("impor/", include("imports.urls")),
     path("ekspor/", include("exports.urls")),
     path("api/v1/", include("api.urls")),
     path("", include("offline.urls")),
