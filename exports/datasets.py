@@ -317,11 +317,100 @@ def referrals(user: Any, params: Mapping[str, Any]) -> Dataset:
     )
 
 
+def households(user: Any, params: Mapping[str, Any]) -> Dataset:
+    """Households with a member the user may see (households.selectors.household_list,
+    `no_kk` as the API's filter). The head's name only when the user may see the
+    head, as the beneficiary page shows an unseen member without name."""
+    from cases.nik import normalize_number
+    from households.models import Aid, Household
+
+    if scope_of(user).reach is Reach.NOTHING:
+        raise Http404
+    rows = Household.objects.visible_to(user)
+    if params.get("no_kk"):
+        rows = rows.filter(no_kk=normalize_number(str(params["no_kk"])))
+    head_visible = Exists(Beneficiary.objects.visible_to(user).filter(pk=OuterRef("head_id")))
+    columns = [
+        Column(_("No. KK"), F("no_kk"), text=True),
+        Column(_("Kepala keluarga"), _only_if(Q(head_visible), F("head__full_name"))),
+        Column(_("Alamat"), F("address")),
+        Column(_("Kode wilayah"), F("village__code"), free_text=False),
+        Column(_("Desa/kelurahan"), F("village__name")),
+        Column(_("Kabupaten/kota"), F("regency__name")),
+        Column(
+            _("Terdaftar di DTSEN"),
+            Case(
+                When(in_dtsen=True, then=Value(str(_("Ya")))),
+                When(in_dtsen=False, then=Value(str(_("Tidak")))),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+            free_text=False,
+        ),
+        Column(_("Desil DTSEN"), F("desil"), free_text=False),
+        *[
+            Column(
+                label,
+                Case(
+                    When(aid__icontains=f'"{code}"', then=Value(str(_("Ya")))),
+                    default=Value(str(_("Tidak"))),
+                    output_field=CharField(),
+                ),
+                free_text=False,
+            )
+            for code, label in Aid.choices
+        ],
+        Column(_("Didaftarkan oleh"), F("registered_by_org__name")),
+        Column(_("Tanggal daftar"), _local_date("created_at"), free_text=False),
+    ]
+    return Dataset(
+        name="keluarga",
+        title=_("Keluarga"),
+        columns=columns,
+        rows=rows.order_by("-created_at", "-pk"),
+    )
+
+
+def imports(user: Any, params: Mapping[str, Any]) -> Dataset:
+    """The import history the user may see (imports.models.ImportJob.visible_to:
+    the requester, and the supervisors of the office), optionally by `status`."""
+    from imports.models import ImportJob, JobStatus
+
+    if scope_of(user).reach is Reach.NOTHING:
+        raise Http404
+    rows = ImportJob.objects.visible_to(user)
+    if params.get("status") in JobStatus.values:
+        rows = rows.filter(status=params["status"])
+    columns = [
+        Column(_("Diunggah"), _local_date("created_at"), free_text=False),
+        Column(_("Nama berkas"), F("file_name")),
+        Column(_("Diunggah oleh"), _person("created_by")),
+        Column(_("Kantor"), F("organization__name")),
+        Column(_("Status"), _label("status", JobStatus.choices), free_text=False),
+        Column(_("Jumlah baris"), F("total_rows"), free_text=False),
+        Column(_("Baru"), F("count_new"), free_text=False),
+        Column(_("Ditautkan"), F("count_linked"), free_text=False),
+        Column(_("Dilewati"), F("count_skipped"), free_text=False),
+        Column(_("Ditolak"), F("count_refused"), free_text=False),
+        Column(_("Perlu diperiksa"), F("count_flagged"), free_text=False),
+        Column(_("Kasus dibuka"), F("count_cases"), free_text=False),
+        Column(_("SHA-256"), F("sha256"), free_text=False),
+    ]
+    return Dataset(
+        name="impor",
+        title=_("Riwayat impor"),
+        columns=columns,
+        rows=rows.order_by("-created_at", "-pk"),
+    )
+
+
 DATASETS: dict[str, Callable[[Any, Mapping[str, Any]], Dataset]] = {
     "beneficiaries": beneficiaries,
     "cases": cases,
     "services": services,
     "referrals": referrals,
+    "households": households,
+    "imports": imports,
 }
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -86,11 +87,12 @@ def export_record_inline(*, user: User, name: str, fmt: str, params: Any) -> Exp
 
 
 @transaction.atomic
-def export_start(*, user: User, name: str, fmt: str, params: Any) -> ExportJob:
-    """A background export: the job, its access-trail entry, and its task sent
-    after commit (inline when there is no worker: the embedded default)."""
-    from exports.tasks import run_export
-
+def export_start(
+    *, user: User, name: str, fmt: str, params: Any, enqueue: Callable[[str], Any]
+) -> ExportJob:
+    """A background export: the job, its access-trail entry, and `enqueue(job id)`
+    after commit (exports.tasks.run_export.delay: inline without a worker, the
+    embedded default)."""
     assert user.organization is not None
     job = ExportJob.objects.create(
         requested_by=user,
@@ -101,7 +103,7 @@ def export_start(*, user: User, name: str, fmt: str, params: Any) -> ExportJob:
     )
     export_log(user=user, job=job, action="requested")
     job_id = str(job.pk)
-    transaction.on_commit(lambda: run_export.delay(job_id))
+    transaction.on_commit(lambda: enqueue(job_id))
     return job
 
 

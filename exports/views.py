@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from accounts.http import AuthenticatedHttpRequest
 from exports import datasets, services, writers
 from exports.models import ExportFormat, ExportJob, ExportStatus
+from exports.tasks import run_export
 
 
 def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
@@ -35,7 +36,9 @@ def export_start(request: AuthenticatedHttpRequest, name: str, fmt: str) -> Http
         raise Http404
     dataset = datasets.build(name, request.user, request.GET)
     if not services.is_small(dataset):
-        job = services.export_start(user=request.user, name=name, fmt=fmt, params=request.GET)
+        job = services.export_start(
+            user=request.user, name=name, fmt=fmt, params=request.GET, enqueue=run_export.delay
+        )
         return redirect("exports:job", pk=job.pk)
     job = services.export_record_inline(user=request.user, name=name, fmt=fmt, params=request.GET)
     filename = f"{dataset.name}-{job.created_at:%Y%m%d-%H%M}.{fmt}"
