@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     header: str  # the template's header (Indonesian, never translated: it is data)
-    label: Promise
+    label: _StrPromise
     aliases: tuple[str, ...] = ()
     required: bool = False
-    note: Promise | str = ""
+    note: _StrPromise | str = ""
 
 
 COLUMNS = (

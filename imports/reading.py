@@ -49,18 +49,26 @@ def _is_blank(values: list[Any]) -> bool:
     return all(value is None or str(value).strip() == "" for value in values)
 
 
+def too_big(size: int) -> BadFile | None:
+    """The refusal of a file of `size` bytes over IMPORT_MAX_BYTES, else None."""
+    limit = settings.IMPORT_MAX_BYTES
+    if size <= limit:
+        return None
+    return BadFile(
+        _(
+            "Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB. Bagi menjadi "
+            "beberapa berkas."
+        )
+        % {"size": f"{size / 1_048_576:.1f}", "limit": f"{limit / 1_048_576:.0f}"}
+    )
+
+
 def _check_size(data: bytes) -> None:
     if not data:
         raise BadFile(_("Berkas kosong: tidak ada isi yang dapat diimpor."))
-    limit = settings.IMPORT_MAX_BYTES
-    if len(data) > limit:
-        raise BadFile(
-            _(
-                "Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB. Bagi menjadi "
-                "beberapa berkas."
-            )
-            % {"size": f"{len(data) / 1_048_576:.1f}", "limit": f"{limit / 1_048_576:.0f}"}
-        )
+    error = too_big(len(data))
+    if error is not None:
+        raise error
 
 
 def _too_many_rows(count: int) -> BadFile:
