@@ -45,6 +45,8 @@ from cases.models import (
     CaseFormerOwner,
     CaseStatus,
     ClosureReason,
+    LegalBasis,
+    NikAbsentReason,
     Priority,
     ServiceDelivery,
     ServiceStatus,
@@ -52,6 +54,7 @@ from cases.models import (
 )
 from cases.models import Case as CaseModel
 from referrals.models import ReferralKind, ReferralStatus, Urgency
+from regions.models import Level
 
 
 class Neutralised(Func):
@@ -153,7 +156,10 @@ class Dataset:
 def _region_columns() -> list[Column]:
     return [
         Column(_("Kode wilayah"), F("region__code"), free_text=False),
-        Column(_("Desa/kelurahan"), F("region__name")),
+        Column(
+            _("Desa/kelurahan"),
+            _only_if(Q(region__level=Level.VILLAGE), F("region__name")),
+        ),
         Column(_("Kecamatan"), F("district__name")),
         Column(_("Kabupaten/kota"), F("regency__name")),
     ]
@@ -168,6 +174,11 @@ def beneficiaries(user: Any, params: Mapping[str, Any]) -> Dataset:
     rows = people.qs if people.is_bound else queryset
     columns = [
         Column(_("NIK"), F("nik"), text=True),
+        Column(
+            _("Alasan tanpa NIK"),
+            _label("nik_absent_reason", NikAbsentReason.choices),
+            free_text=False,
+        ),
         Column(_("No. KK"), F("no_kk"), text=True),
         Column(_("Nama lengkap"), F("full_name")),
         Column(_("Jenis kelamin"), _label("sex", Sex.choices), free_text=False),
@@ -175,7 +186,12 @@ def beneficiaries(user: Any, params: Mapping[str, Any]) -> Dataset:
         Column(_("Tempat lahir"), F("birth_place")),
         Column(_("Alamat"), F("address")),
         *_region_columns(),
-        Column(_("Penyandang disabilitas"), _yes_no("has_disability"), free_text=False),
+        Column(_("Disabilitas"), _yes_no("has_disability"), free_text=False),
+        Column(_("Keterangan disabilitas"), F("disability_note")),
+        Column(
+            _("Dasar pemrosesan data"), _label("legal_basis", LegalBasis.choices), free_text=False
+        ),
+        Column(_("Keterangan persetujuan"), F("consent_note")),
         Column(_("Didaftarkan oleh"), F("registered_by_org__name")),
         Column(_("Tanggal daftar"), _local_date("created_at"), free_text=False),
     ]

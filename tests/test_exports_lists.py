@@ -152,8 +152,8 @@ def test_nik_and_no_kk_are_text_cells_in_xlsx(client, alice, data):  # type: ign
     response = client.get(reverse("exports:start", args=["beneficiaries", "xlsx"]))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert [c.value for c in sheet[1]][:3] == ["NIK", "No. KK", "Nama lengkap"]
-    nik, kk, name = sheet[2][0], sheet[2][1], sheet[2][2]
+    assert [c.value for c in sheet[1]][:4] == ["NIK", "Alasan tanpa NIK", "No. KK", "Nama lengkap"]
+    nik, kk, name = sheet[2][0], sheet[2][2], sheet[2][3]
     assert nik.value == NIK_SAMARINDA and nik.data_type == "s" and nik.number_format == "@"
     assert kk.value == "6472010101010001" and kk.number_format == "@"
     assert name.value.startswith("'=")
