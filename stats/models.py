@@ -159,6 +159,38 @@ class BeneficiaryFact(models.Model):
         return f"{self.regency_id}/{self.sex}/{self.age_band}: {self.total}"
 
 
+class HouseholdReach(models.Model):
+    """Households reached: distinct households (No. KK) with at least one case,
+    where the case is owned (kabupaten/kota) and in the case's kecamatan.
+
+    Distinct counts do not add up across areas (a household may have cases in two
+    kabupaten/kota), so each level has its own rows: `province` (regency and
+    district empty), `regency` (district empty) and `district` (empty district =
+    outside/unknown). What the households report to DTSEN and the national aid they
+    receive are counted over the same households.
+    """
+
+    level = models.CharField(_("tingkat"), max_length=10)  # province, regency, district
+    regency = _fk(Region, _("kabupaten/kota"), null=True)
+    district = _fk(Region, _("kecamatan"), null=True)
+    reached_total = models.PositiveIntegerField(_("keluarga terjangkau"))
+    open_total = models.PositiveIntegerField(_("dengan kasus aktif"))
+    in_dtsen_total = models.PositiveIntegerField(_("terdaftar di DTSEN"))
+    pkh_total = models.PositiveIntegerField(_("menerima PKH"))
+    bpnt_total = models.PositiveIntegerField(_("menerima BPNT/Sembako"))
+    pbi_jk_total = models.PositiveIntegerField(_("menerima PBI-JK"))
+    blt_total = models.PositiveIntegerField(_("menerima BLT"))
+    computed_at = models.DateTimeField(_("data per"))
+
+    class Meta:
+        verbose_name = _("rekap keluarga terjangkau")
+        verbose_name_plural = _("rekap keluarga terjangkau")
+        indexes = [models.Index(fields=["level", "regency"], name="stats_household_level_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.regency_id}/{self.district_id}: {self.reached_total}"
+
+
 class CaseFlowColumns(models.Model):
     """The columns MonthlyCaseFlow and CaseFlowPeriod share: an area (`level` as in
     CaseCount) and category, and the cases opened, closed and reopened there."""

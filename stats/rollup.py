@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from cases.models import Beneficiary, Case, CaseEvent, PmksCategory, ServiceDelivery
+from households.models import Household, HouseholdMember
 from referrals.models import Referral, ReferralKind, ReferralStatus
 from regions.models import Region
 from stats.models import (
@@ -58,6 +59,7 @@ from stats.models import (
     CaseFact,
     CaseFlowPeriod,
     DailySnapshot,
+    HouseholdReach,
     MonthlyCaseFlow,
     Period,
     RebuildRun,
@@ -95,6 +97,9 @@ TABLES: dict[str, str] = {
     "referral_org": ReferralOrgStat._meta.db_table,
     "service_fact": ServiceFact._meta.db_table,
     "snapshot": DailySnapshot._meta.db_table,
+    "household": Household._meta.db_table,
+    "household_member": HouseholdMember._meta.db_table,
+    "household_reach": HouseholdReach._meta.db_table,
 }
 
 
@@ -307,6 +312,52 @@ def _referral_base(sql: _Dialect) -> str:
     )
 
 
+HOUSEHOLD_FLAGS = ("active", "dtsen", "pkh", "bpnt", "pbi_jk", "blt")
+
+
+def _household_reach() -> tuple[str, str, str]:
+    """Households reached at each level: distinct households with a case there.
+
+    One pass over the cases (the CTE `reach`: each household once per
+    kabupaten/kota and kecamatan where it has a case, with its flags) serves the
+    three levels; Postgres materializes it once. The aid codes are matched in the
+    JSON list's text (`"pkh"` …: no code is a substring of another, quoted)."""
+    t = TABLES
+    aid = "".join(
+        f"MAX(CASE WHEN CAST(h.aid AS TEXT) LIKE '%%\"{code}\"%%' THEN 1 ELSE 0 END) AS {code}, "
+        for code in ("pkh", "bpnt", "pbi_jk", "blt")
+    )
+    sums = ", ".join(f"COALESCE(SUM({flag}), 0)" for flag in HOUSEHOLD_FLAGS)
+    flags = ", ".join(f"MAX({flag}) AS {flag}" for flag in HOUSEHOLD_FLAGS)
+
+    def per_household(keys: str) -> str:
+        return f"(SELECT household_id{keys}, {flags} FROM reach GROUP BY household_id{keys}) r"
+
+    return (
+        "household_reach",
+        t["household_reach"],
+        f"INSERT INTO {t['household_reach']} (level, regency_id, district_id, reached_total, "
+        f"open_total, in_dtsen_total, pkh_total, bpnt_total, pbi_jk_total, blt_total, "
+        f"computed_at) "
+        f"WITH reach AS ("
+        f"SELECT m.household_id AS household_id, c.regency_id AS regency_id, "
+        f"{CASE_DISTRICT} AS district_id, "
+        f"MAX(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END) AS active, "
+        f"MAX(CASE WHEN h.in_dtsen = %(yes)s THEN 1 ELSE 0 END) AS dtsen, {aid[:-2]} "
+        f"FROM {t['case']} c "
+        f"JOIN {t['household_member']} m ON m.beneficiary_id = c.beneficiary_id "
+        f"JOIN {t['household']} h ON h.id = m.household_id "
+        f"LEFT JOIN {t['region']} d ON d.id = c.district_id "
+        f"GROUP BY m.household_id, c.regency_id, {CASE_DISTRICT}) "
+        f"SELECT 'district', regency_id, district_id, COUNT(*), {sums}, %(now)s "
+        f"FROM reach GROUP BY regency_id, district_id "
+        f"UNION ALL SELECT 'regency', regency_id, NULL, COUNT(*), {sums}, %(now)s "
+        f"FROM {per_household(', regency_id')} GROUP BY regency_id "
+        f"UNION ALL SELECT 'province', NULL, NULL, COUNT(*), {sums}, %(now)s "
+        f"FROM {per_household('')}",
+    )
+
+
 def _statements(sql: _Dialect, *, referral_base: str | None = None) -> list[tuple[str, str, str]]:
     """(name, summary table, INSERT ... SELECT) in the order they run: a later
     statement may read what an earlier one wrote (CaseCount folds CaseFact).
@@ -465,6 +516,7 @@ def _statements(sql: _Dialect, *, referral_base: str | None = None) -> list[tupl
             f"FROM {t['service']} s JOIN {t['case']} c ON c.id = s.case_id "
             f"GROUP BY 1, 2, 3, 4",
         ),
+        _household_reach(),
     ]
 
 
@@ -501,6 +553,9 @@ def source_signature() -> str:
         parts.append(f"(SELECT COUNT(*) FROM {t[table]})")
         parts.append(f"(SELECT MAX(updated_at) FROM {t[table]})")
     parts.append(f"(SELECT MAX(id) FROM {t['event']})")
+    # DTSEN, desil and aid change on the household row alone (an import sets them)
+    parts.append(f"(SELECT COUNT(*) FROM {t['household_member']})")
+    parts.append(f"(SELECT MAX(updated_at) FROM {t['household']})")
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         row = cursor.fetchone()

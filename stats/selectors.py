@@ -45,6 +45,7 @@ from stats.models import (
     CaseCount,
     CaseFlowPeriod,
     DailySnapshot,
+    HouseholdReach,
     MonthlyCaseFlow,
     Period,
     RebuildRun,
@@ -57,6 +58,16 @@ from stats.rollup import add_months, period_starts
 TREND_MONTHS = 12
 DAILY_DAYS = 90
 SERVICE_STATUSES = ("planned", "ongoing", "done", "cancelled")
+# HouseholdReach columns, in the order of the households table
+HOUSEHOLD_MEASURES = (
+    "reached_total",
+    "open_total",
+    "in_dtsen_total",
+    "pkh_total",
+    "bpnt_total",
+    "pbi_jk_total",
+    "blt_total",
+)
 
 
 @dataclass(frozen=True)
@@ -328,6 +339,7 @@ class _Builder:
         referrals = self._referral_rows()
         people = self._people()
         beneficiaries = self._beneficiaries(people["beneficiaries"])
+        households_reached, households = self._households(people)
         current = trend["rows"][-1]
         open_total = sum(v["open"] for v in cases["by_area"].values())
         headline = {
@@ -338,6 +350,7 @@ class _Builder:
             "pending_referrals": referrals["pending"],
             "overdue_referrals": referrals["overdue"],
             "beneficiaries": sum(row[-1] for row in beneficiaries["rows"]),
+            "households_reached": households_reached,
         }
         tables = [
             self._by_area_table(cases["by_area"], flows_by_area),
@@ -347,6 +360,7 @@ class _Builder:
             trend,
             self._daily_table(),
             beneficiaries,
+            households,
             self._flow_table(referrals["flows"]),
             self._referral_status_table(referrals["by_status"]),
             self._sla_table(),
@@ -476,8 +490,60 @@ class _Builder:
                 {"area": F(self.area_field), "band": NO_TEXT, "sx": F("sex")},
                 {"n": Sum("total")},
             ),
+            *self._household_parts(),
         )
         return rows
+
+    def _household_levels(self) -> tuple[str, str]:
+        """(level of the page's total, level of its rows) in HouseholdReach."""
+        return ("province", "regency") if self.scope.is_province else ("regency", "district")
+
+    def _household_parts(self) -> list[QuerySet]:
+        """Households reached (stats.models.HouseholdReach), one union part per
+        measure: the page's total (`band` = its level) and a row per area."""
+        rows = HouseholdReach.objects.filter(level__in=self._household_levels())
+        if self.scope.regency is not None:
+            rows = rows.filter(regency_id=self.scope.regency.pk)
+        return [
+            _part(
+                rows,
+                f"households:{measure}",
+                {"area": F(self.area_field), "band": F("level"), "sx": NO_TEXT},
+                {"n": Sum(measure)},
+            )
+            for measure in HOUSEHOLD_MEASURES
+        ]
+
+    def _households(self, people: dict[str, list[dict[str, Any]]]) -> tuple[int, dict[str, Any]]:
+        """The page's households reached, and the table of them per area."""
+        top, _rows = self._household_levels()
+        total = 0
+        by_area: dict[Any, list[int]] = defaultdict(lambda: [0] * len(HOUSEHOLD_MEASURES))
+        for index, measure in enumerate(HOUSEHOLD_MEASURES):
+            for row in people.get(f"households:{measure}", ()):
+                if row["band"] == top:
+                    total += row["n"] if measure == "reached_total" else 0
+                else:
+                    by_area[row["area"]][index] = row["n"] or 0
+        rows = [[code, name, *by_area[key]] for code, name, key in self._area_rows(dict(by_area))]
+        area = self.scope_data()["area_label"]
+        table = _table(
+            "households",
+            _("Keluarga terjangkau (No. KK dengan kasus) per %(area)s") % {"area": area.lower()},
+            [
+                ("code", _("Kode")),
+                ("name", area),
+                ("reached", _("Keluarga terjangkau")),
+                ("open", _("Dengan kasus aktif")),
+                ("dtsen", _("Terdaftar di DTSEN")),
+                ("pkh", _("Menerima PKH")),
+                ("bpnt", _("Menerima BPNT/Sembako")),
+                ("pbi_jk", _("Menerima PBI-JK")),
+                ("blt", _("Menerima BLT")),
+            ],
+            rows,
+        )
+        return total, table
 
     def _by_area_table(
         self, cases: dict[Any, dict[str, int]], flows: dict[Any, dict[str, int]]

@@ -47,7 +47,15 @@ CHARTS: dict[str, tuple[str, str, list[str], bool]] = {
     "services": ("hbar", "service_type", ["planned", "ongoing", "done", "cancelled"], True),
 }
 # Tables that take the page's full width (long names or many columns).
-WIDE_TABLES = {"by_area", "by_category", "beneficiaries", "flow", "sla", "services"}
+WIDE_TABLES = {
+    "by_area",
+    "by_category",
+    "beneficiaries",
+    "households",
+    "flow",
+    "sla",
+    "services",
+}
 POLL_SECONDS = 60
 
 
@@ -131,7 +139,7 @@ def _render(request: HttpRequest, scope: Scope) -> HttpResponse:
     blocks = []
     for table in summary["tables"]:
         links = None
-        if scope.is_province and table["key"] in ("by_area", "beneficiaries"):
+        if scope.is_province and table["key"] in ("by_area", "beneficiaries", "households"):
             links = [
                 reverse("stats:regency", args=[row[0]]) if row[0] else None for row in table["rows"]
             ]

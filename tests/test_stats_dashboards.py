@@ -35,6 +35,7 @@ TABLES = [
     "trend",
     "daily",
     "beneficiaries",
+    "households",
     "flow",
     "referral_status",
     "sla",
@@ -206,6 +207,7 @@ def test_the_province_page_shows_headline_figures_and_freshness(client, prov, bu
         "closed_this_month",
         "pending_referrals",
         "overdue_referrals",
+        "households_reached",
     }
     # 9 cases in all: 3 closed (one of them reopened since) → 7 open.
     assert page.headline["open_cases"] == "7"

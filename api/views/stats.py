@@ -67,6 +67,9 @@ class StatsHeadlineSerializer(serializers.Serializer):
     pending_referrals = serializers.IntegerField()
     overdue_referrals = serializers.IntegerField()
     beneficiaries = serializers.IntegerField()
+    households_reached = serializers.IntegerField(
+        help_text="Distinct households (No. KK) with a case in the scope."
+    )
 
 
 class StatsColumnSerializer(serializers.Serializer):
@@ -159,6 +162,7 @@ class SummaryQuery(serializers.Serializer):
                     "pending_referrals": 9,
                     "overdue_referrals": 2,
                     "beneficiaries": 388,
+                    "households_reached": 240,
                 },
                 "tables": [
                     {
