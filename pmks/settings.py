@@ -491,6 +491,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "reference", "description": "Regions, categories, service types, directory."},
         {"name": "statistics", "description": "Rolled-up figures of the dashboards."},
         {"name": "webhooks", "description": "Webhook endpoints and their deliveries."},
+        {"name": "imports", "description": "Importing beneficiaries from XLSX/CSV: jobs, report."},
     ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served from static files, no CDN
@@ -523,6 +524,8 @@ SPECTACULAR_SETTINGS = {
         "RegionLevelEnum": "regions.models.Level",
         "PeriodEnum": "stats.models.Period",
         "StatsScopeLevelEnum": "api.views.stats.SCOPE_LEVELS",
+        "ImportJobStatusEnum": "imports.models.JobStatus",
+        "ImportExistingActionEnum": "imports.models.ExistingAction",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
