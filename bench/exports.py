@@ -18,6 +18,7 @@ import argparse
 import os
 import tempfile
 import time
+from typing import Any
 
 from bench.database import DEFAULT_SERVER, database_url, setup_django
 from bench.measure import rss_mb
@@ -39,7 +40,7 @@ ORDER BY c.opened_at DESC, c.id DESC
 """
 
 
-def _job(fmt: str, user: object) -> tuple[float, int, str]:
+def _job(fmt: str, user: Any) -> tuple[float, int, str]:
     from exports import services
     from exports.models import ExportJob
 

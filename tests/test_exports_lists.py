@@ -261,3 +261,27 @@ def test_each_list_page_offers_its_export_with_its_filters(client, alice, agnes,
         reverse("exports:start", args=["referrals", "csv"]) + "?box=inbox&amp;status=pending"
         in page
     )
+
+
+def test_the_job_page_polls_while_running_and_its_views_cost_few_queries(  # type: ignore[no-untyped-def]
+    client, settings, tmp_path, alice, data, django_assert_max_num_queries
+):
+    settings.EXPORT_INLINE_ROWS = 0
+    settings.MEDIA_ROOT = str(tmp_path)
+    client.force_login(alice)
+    job = services.export_start(
+        user=alice, name="cases", fmt="csv", params={}, enqueue=lambda job_id: None
+    )
+    page = client.get(reverse("exports:job", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 2s"' in page.content.decode()
+    assert page.templates[0].name == "exports/_job_status.html"
+    run_export(str(job.pk))
+    # session, user, the job
+    with django_assert_max_num_queries(4):
+        page = client.get(reverse("exports:job", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert "hx-trigger" not in page.content.decode()
+    # session, user, the job, its ContentType, the log INSERT
+    with django_assert_max_num_queries(6):
+        download = client.get(reverse("exports:download", args=[job.pk]))
+        body = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert NIK_SAMARINDA in body and NIK_BALIKPAPAN not in body
