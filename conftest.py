@@ -25,7 +25,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # The password-hash slots (accounts/hashers.py) are machine-wide lock files: a
 # suite of its own, so two runs side by side (CI's two stacks, a developer's) never
 # wait for each other's logins.
-os.environ.setdefault("PASSWORD_HASH_LOCK_DIR", tempfile.mkdtemp(prefix="pmks-hash-slots-"))
+# Under pytest-xdist each worker takes its own (they inherit the controller's).
+if os.environ.get("PYTEST_XDIST_WORKER") or "PASSWORD_HASH_LOCK_DIR" not in os.environ:
+    os.environ["PASSWORD_HASH_LOCK_DIR"] = tempfile.mkdtemp(prefix="pmks-hash-slots-")
 
 IN_CI = os.environ.get("CI", "") not in ("", "0", "false", "False")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -107,8 +109,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
             terminalreporter.write_line(line)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    """pytest-xdist: a worker's deselections, for the controller's summary above
+    (each worker collects the whole suite, so they all say the same)."""
+    lines = node.workeroutput.get("pmks_deselected", [])
+    known = getattr(node.config, "_pmks_deselected", [])
+    node.config._pmks_deselected = known + [line for line in lines if line not in known]
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI a skipped test is a failure: nothing may be skipped silently."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: tell the controller
+        workeroutput["pmks_deselected"] = getattr(session.config, "_pmks_deselected", [])
     if not IN_CI:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

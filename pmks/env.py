@@ -6,6 +6,7 @@ so a typo in a deployment never turns into a silently different behaviour.
 
 import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,6 +62,17 @@ def redis_url(name: str, url: str) -> str:
     if url and not url.startswith(("redis://", "rediss://")):
         raise ImproperlyConfigured(f"{name} must start with redis:// or rediss://")
     return url
+
+
+def redis_url_for_test_worker(url: str, worker: str) -> str:
+    """pytest-xdist's worker "gwN" takes Redis database <REDIS_URL's number> + N, as
+    pytest-django gives it its own test database: the workers never purge or read
+    each other's queues and caches. Outside xdist (no worker) the URL is unchanged."""
+    if not url or not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + int(worker[2:])}"))
 
 
 def env_header_pair(name: str) -> tuple[str, str] | None:

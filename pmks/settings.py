@@ -22,6 +22,7 @@ from pmks.env import (
     env_list,
     env_str,
     redis_url,
+    redis_url_for_test_worker,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -154,6 +155,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery: Redis by URL, else local memory and inline tasks ------
 REDIS_URL = redis_url("REDIS_URL", env_str("REDIS_URL"))
+# The suite runs in pytest-xdist workers (make test): each on its own Redis database.
+REDIS_URL = redis_url_for_test_worker(REDIS_URL, env_str("PYTEST_XDIST_WORKER"))
 if REDIS_URL:
     CACHES = {
         "default": {

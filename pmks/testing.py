@@ -41,6 +41,9 @@ def env_for_test_database(**extra: str) -> dict[str, str]:
         **extra,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # REDIS_URL above is already this xdist worker's (pmks/settings.py): the process
+    # must not shift it again.
+    env.pop("PYTEST_XDIST_WORKER", None)
     return env
 
 
