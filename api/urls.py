@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from api import schema  # noqa: F401  (registers the Api-Key security scheme)
 from api.views import account, cases, households, pages, reference, referrals, stats, webhooks
 from exports.api import CaseExportView
+from imports import api as imports_api
 
 app_name = "api"
 
@@ -85,6 +86,16 @@ urlpatterns = [
         name="service",
     ),
     # reference data
+    path("imports/", imports_api.ImportListView.as_view(), name="imports"),
+    path("imports/<int:pk>/", imports_api.ImportDetailView.as_view(), name="import"),
+    path(
+        "imports/<int:pk>/mapping/", imports_api.ImportMappingView.as_view(), name="import_mapping"
+    ),
+    path(
+        "imports/<int:pk>/confirm/", imports_api.ImportConfirmView.as_view(), name="import_confirm"
+    ),
+    path("imports/<int:pk>/cancel/", imports_api.ImportCancelView.as_view(), name="import_cancel"),
+    path("imports/<int:pk>/report/", imports_api.ImportReportView.as_view(), name="import_report"),
     path("regions/", reference.RegionListView.as_view(), name="regions"),
     path("regions/tree/", reference.RegionTreeView.as_view(), name="region_tree"),
     path("regions/<str:code>/", reference.RegionDetailView.as_view(), name="region"),

@@ -40,8 +40,6 @@ def _codes(sheet, title: str, rows: list[tuple[str, str]]) -> None:  # type: ign
 
 
 def build_template() -> bytes:
-    from households.models import Relationship
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Data")
@@ -55,6 +53,15 @@ def build_template() -> bytes:
             for row in range(2, 2001):  # typed NIKs stay text: Excel keeps all 16 digits
                 sheet.cell(row=row, column=index).number_format = "@"
     sheet.freeze_panes = "A2"
+    _instructions(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _instructions(workbook: Workbook) -> None:
+    from households.models import Relationship
+
     help_sheet = workbook.create_sheet(_("Petunjuk"))
     help_sheet.append([_("Kolom"), _("Wajib"), _("Isi")])
     for cell in help_sheet[1]:
@@ -97,6 +104,3 @@ def build_template() -> bytes:
     help_sheet.column_dimensions["A"].width = 34
     help_sheet.column_dimensions["B"].width = 40
     help_sheet.column_dimensions["C"].width = 90
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
