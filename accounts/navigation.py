@@ -12,6 +12,7 @@ NAVIGATION = {
         ("referrals:inbox", _("Rujukan")),
         ("referrals:directory", _("Direktori layanan")),
         ("offline:queue", _("Antrian kirim")),
+        ("imports:list", _("Impor")),
     ],
     Role.SUPERVISOR: [
         ("home", _("Beranda")),
@@ -19,6 +20,7 @@ NAVIGATION = {
         ("cases:approval_queue", _("Persetujuan")),
         ("referrals:inbox", _("Rujukan")),
         ("stats:dashboard", _("Dasbor")),
+        ("imports:list", _("Impor")),
     ],
     Role.AGENCY_STAFF: [
         ("home", _("Beranda")),
