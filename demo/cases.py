@@ -30,6 +30,8 @@ from cases.models import (
 )
 from cases.services import closure, delivery, opening, registration, timeline, workflow
 from demo.organizations import REGENCY_SLUGS
+from households.models import Aid, Relationship
+from households.services import join_household
 from regions.models import Level, Region
 
 DEMO_MARK = "[demo]"
@@ -294,7 +296,7 @@ def _samarinda_household(
         name=f"{seeder.fake.first_name_male()} {family}",
         no_kk=no_kk,
     )
-    seeder.register(
+    younger = seeder.register(
         worker,
         regency,
         female=True,
@@ -303,6 +305,19 @@ def _samarinda_household(
         name=f"{seeder.fake.first_name_female()} {family}",
         no_kk=no_kk,
     )
+    # Registration put them in one household; the KK says who is who, and the
+    # office has checked DTSEN (desil 2) and the aid the family receives.
+    join_household(
+        mother,
+        no_kk,
+        Relationship.HEAD,
+        actor=worker,
+        dtsen=True,
+        desil=2,
+        aid=[Aid.PKH, Aid.PBI_JK],
+    )
+    for person in (child, younger):
+        join_household(person, no_kk, Relationship.CHILD, actor=worker)
     supervisor = User.objects.get(username="supervisor.samarinda")
     seeder.open_and_walk(child, second_worker or worker, supervisor, "assessment", "PMKS04")
     seeder.open_and_walk(mother, worker, supervisor, "in_service", "PMKS23")

@@ -23,6 +23,7 @@ from households.models import (
     Relationship,
     clean_aid,
 )
+from pmks.hooks import data_changed
 from regions.models import Level
 
 _UNSET: Any = object()
@@ -224,6 +225,10 @@ def _update_household(
     household.version += 1
     household.full_clean()
     household.save()
+    if changes.keys() & {"in_dtsen", "desil", "aid"}:
+        # the statistics count DTSEN and aid (stats.rollup); a join alone comes
+        # with the person's own change, which the caller announces
+        data_changed("household", household.pk)
 
 
 def _sync_no_kk(beneficiary: Beneficiary, no_kk: str) -> None:

@@ -81,3 +81,42 @@ def test_the_migration_runs_in_two_statements_whatever_the_number_of_people(orgs
         migration.forward(None, EDITOR)
     assert len(queries) == 2  # INSERT … SELECT households, INSERT … SELECT members
     assert Household.objects.count() == 40
+
+
+# --- the same grouping for rows written around the services (the scale generator) ---
+
+
+def test_the_backfill_groups_only_the_ungrouped_and_keeps_existing_households(orgs, alice):
+    from households.backfill import households_from_no_kk
+    from households.services import join_household
+
+    head = BeneficiaryFactory(registered_by_org=orgs["samarinda"])
+    join_household(head, FAMILY_KK, Relationship.HEAD, actor=alice, dtsen=True, desil=4)
+    later = BeneficiaryFactory(registered_by_org=orgs["samarinda"], no_kk=FAMILY_KK)
+    alone = BeneficiaryFactory(registered_by_org=orgs["samarinda"], no_kk=ALONE_KK)
+    assert households_from_no_kk() == (1, 2)
+    family = Household.objects.get(no_kk=FAMILY_KK)
+    assert (family.head, family.desil) == (head, 4)
+    assert family.members.get(beneficiary=later).relationship == Relationship.OTHER
+    assert Household.objects.get(no_kk=ALONE_KK).head == alone
+    assert households_from_no_kk() == (0, 0)
+
+
+def test_the_scale_generator_puts_its_people_in_households():
+    import datetime as dt
+
+    from demo import scale
+
+    scale.generate_scale(
+        beneficiaries=300,
+        seed=3,
+        now=dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC),
+        write=lambda line: None,
+        statistics=False,
+    )
+    from cases.models import Beneficiary
+
+    with_kk = Beneficiary.objects.exclude(no_kk="")
+    assert with_kk.exists()
+    assert HouseholdMember.objects.count() == with_kk.count()
+    assert Household.objects.count() == with_kk.values("no_kk").distinct().count()

@@ -163,3 +163,21 @@ def test_moving_to_another_kk_leaves_the_old_household_which_goes_when_empty(org
     assert not Household.objects.filter(no_kk=KK).exists()
     anak.refresh_from_db()
     assert anak.no_kk == ""
+
+
+def test_new_dtsen_or_aid_tells_the_statistics_and_a_plain_join_does_not(settings, orgs, alice):
+    from cases import testing
+    from pmks import hooks
+
+    settings.DATA_CHANGE_HANDLERS = ["cases.testing.record_change"]
+    hooks._handlers.cache_clear()
+    testing.CHANGES.clear()
+    try:
+        member = join_household(_person(orgs), KK, actor=alice)
+        assert member is not None
+        assert not testing.CHANGES
+        join_household(_person(orgs), KK, actor=alice, aid=["blt"])
+    finally:
+        hooks._handlers.cache_clear()
+    changes = list(testing.CHANGES)
+    assert changes == [("household", member.household_id)]

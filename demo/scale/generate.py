@@ -34,6 +34,8 @@ from demo.scale.schema import (
     verify_schema,
 )
 from demo.scale.writers import CopySink, InsertSink, Table
+from households.backfill import households_from_no_kk
+from households.models import Household, HouseholdMember
 from regions.models import Region
 
 
@@ -179,6 +181,12 @@ def _load(
     verify_schema(cursor, models_, schema)
     _reset_sequences(cursor, models_)
     save_number_counters(generator)
+    started = time.monotonic()
+    households, members = households_from_no_kk(cursor)
+    progress.say(
+        f"{households:,} households of {members:,} people grouped by No. KK: "
+        f"{time.monotonic() - started:.1f}s"
+    )
     progress.say("indexes and keys verified against the migration state; committing")
 
 
@@ -188,7 +196,8 @@ def _analyze(say: Callable[[str], None]) -> None:
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         started = time.monotonic()
-        for name in [*names, Region._meta.db_table, User._meta.db_table]:
+        households = [Household._meta.db_table, HouseholdMember._meta.db_table]
+        for name in [*names, Region._meta.db_table, User._meta.db_table, *households]:
             quoted_name = connection.ops.quote_name(name)
             if postgres and not connection.in_atomic_block:
                 cursor.execute(f"VACUUM (ANALYZE) {quoted_name}")
