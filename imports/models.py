@@ -88,6 +88,7 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
     started_at = models.DateTimeField(_("mulai diproses"), null=True, blank=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("terakhir aktif"), null=True, blank=True)
     file_name = models.CharField(_("nama berkas"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     file = models.FileField(_("berkas"), upload_to=import_file_path, max_length=200)

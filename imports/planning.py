@@ -97,8 +97,12 @@ def _candidates(rows: list[ParsedRow]) -> dict[tuple[int, dt.date], list[Any]]:
     if not keys:
         return {}
     found: dict[tuple[int, dt.date], list[Any]] = {}
+    # Every row left here lives in the office's kabupaten/kota (others are refused):
+    # the (regency, birth_date) index serves the lookup.
     queryset = Beneficiary.objects.filter(
-        region_id__in={k[0] for k in keys}, birth_date__in={k[1] for k in keys}
+        regency_id__in={row.regency.pk for row in rows if row.regency is not None},
+        birth_date__in={k[1] for k in keys},
+        region_id__in={k[0] for k in keys},
     ).only("pk", "full_name", "region_id", "birth_date", "nik")
     for person in queryset:
         if person.birth_date is not None and (person.region_id, person.birth_date) in keys:

@@ -357,3 +357,47 @@ def test_two_imports_at_once_with_the_same_nik_make_one_person(alice, amir):
     assert all(job.status == JobStatus.COMPLETED for job in done)
     assert sum(job.count_new for job in done) == 60
     assert sum(job.count_linked + job.count_skipped for job in done) == 60
+
+
+def test_a_worker_that_died_mid_import_is_taken_over_after_its_last_batch(alice, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from imports.commit import Progress, commit_batch
+    from imports.planning import FileState
+
+    monkeypatch.setattr(source, "BATCH_SIZE", 5)
+    job = import_upload(
+        actor=alice,
+        data=xlsx_bytes(rows_of(12)),
+        filename="r.xlsx",
+        choices=Choices(legal_basis="public_task"),
+    )
+    # a worker committed the first batch, then died (its heartbeat stopped)
+    first = next(source.batches(source.parsed_rows(job)))
+    commit_batch(job, first, Progress(FileState(), {}, {}))
+    stale = timezone.now() - runner.STALE_AFTER - dt.timedelta(seconds=1)
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=stale)
+    runner.import_run(job_id=job.pk)  # the task delivered again
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED
+    assert (job.processed_rows, job.count_new) == (12, 12)
+    assert Beneficiary.objects.count() == 12
+    assert ImportRow.objects.filter(job=job).count() == 12
+
+
+def test_a_running_import_is_not_taken_twice(alice):
+    job = import_upload(
+        actor=alice,
+        data=xlsx_bytes([person_row(1)]),
+        filename="r.xlsx",
+        choices=Choices(legal_basis="public_task"),
+    )
+    from django.utils import timezone
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, heartbeat_at=timezone.now()
+    )
+    runner.import_run(job_id=job.pk)  # a second delivery while the first is alive
+    assert Beneficiary.objects.count() == 0
