@@ -176,7 +176,12 @@ class Household(models.Model):
                 name="household_desil_range",
             ),
         ]
-        indexes = [models.Index(fields=["regency", "no_kk"], name="household_regency_idx")]
+        indexes = [
+            models.Index(fields=["regency", "no_kk"], name="household_regency_idx"),
+            # The API list, newest first, walked and filtered by visibility (350-1400 ms
+            # -> 40-50 ms at 200k beneficiaries, where the sort read every visible row).
+            models.Index(fields=["-created_at", "-id"], name="household_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return _t("KK %(no_kk)s") % {"no_kk": self.no_kk}

@@ -169,3 +169,20 @@ def test_the_nik_search_still_finds_the_person(client, alice, orgs):
     client.force_login(alice)
     page = client.get(reverse("cases:beneficiary_list"), {"q": person.nik})
     assert [p.pk for p in page.context["page"].rows] == [person.pk]
+
+
+# --- demo data ---------------------------------------------------------------------------
+
+
+def test_the_demo_family_is_one_household_with_its_head_children_dtsen_and_aid(settings):
+    from demo.cases import seed_cases
+    from demo.organizations import seed_organizations
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    seed_organizations()
+    seed_cases()
+    household = Household.objects.get()
+    relationships = sorted(household.members.values_list("relationship", flat=True))
+    assert relationships == [Relationship.CHILD, Relationship.CHILD, Relationship.HEAD]
+    assert (household.in_dtsen, household.desil, household.aid) == (True, 2, ["pkh", "pbi_jk"])
+    assert household.head is not None and household.head.sex == "F"
