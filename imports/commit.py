@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from cases.models import Beneficiary, Case
+from cases.models import ACTIVE_STATUSES, Beneficiary, Case
 from cases.selectors import may_write_beneficiary
 from cases.services.opening import case_open
 from households.services import join_household
@@ -163,6 +163,18 @@ def _join(actor: User, decision: Decision, person: Beneficiary) -> None:
 def _open_case(actor: User, job: ImportJob, decision: Decision, person: Beneficiary) -> Case | None:
     category = decision.row.category
     if category is None:
+        return None
+    already = Case.objects.filter(
+        beneficiary=person,
+        primary_category=category,
+        owner_org=job.organization,
+        status__in=ACTIVE_STATUSES,
+    ).first()
+    if already is not None:  # a file imported again (or a NIK twice in it): one case
+        decision.messages.append(
+            _("Kasus aktif %(number)s dengan kategori ini sudah ada: tidak dibuka lagi.")
+            % {"number": already.number}
+        )
         return None
     try:
         with transaction.atomic():

@@ -401,3 +401,16 @@ def test_a_running_import_is_not_taken_twice(alice):
     )
     runner.import_run(job_id=job.pk)  # a second delivery while the first is alive
     assert Beneficiary.objects.count() == 0
+
+
+def test_a_linked_person_gets_no_second_case_of_the_same_category(alice):
+    first = _run(alice, xlsx_bytes([person_row(1, **{"Kategori PMKS": "PMKS24"})]))
+    assert first.count_cases == 1
+    again = _run(
+        alice,
+        xlsx_bytes([person_row(1, **{"Kategori PMKS": "Fakir Miskin", "Alamat": "Jl. Baru"})]),
+        "again.xlsx",
+    )
+    assert (again.count_linked, again.count_cases) == (1, 0)
+    assert Case.objects.count() == 1
+    assert "sudah ada" in " ".join(ImportRow.objects.get(job=again).errors)
