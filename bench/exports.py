@@ -9,7 +9,8 @@ prefix), `COPY (SELECT ...) TO STDOUT WITH CSV` into a file, the file saved to
 the media storage. Baseline: a bare `COPY` of the same columns (the same joins,
 raw values, no scoping, no labels) into a file. Prints both, their ratio, the
 rows per second and this process's peak RSS (the worker's, since the job runs
-in it). With --xlsx also the same job as XLSX (openpyxl write-only, iterator).
+in it). With --xlsx also the same job as XLSX (openpyxl write-only, iterator); with
+--stream the API's streamed CSV (iterator, csv.writer).
 """
 
 from __future__ import annotations
@@ -62,6 +63,16 @@ def _job(fmt: str, user: Any) -> tuple[float, int, str]:
     return elapsed, int(job.row_count or 0), f"{size / 1e6:.1f} MB"
 
 
+def _stream(user: Any) -> tuple[float, int]:
+    """The API's streamed CSV of the same cases (the iterator path), bytes discarded."""
+    from exports import datasets, writers
+
+    started = time.perf_counter()
+    dataset = datasets.cases(user, {}, owned_only=True)
+    lines = sum(piece.count("\n") for piece in writers.stream_csv(dataset))
+    return time.perf_counter() - started, lines - 1
+
+
 def _baseline() -> tuple[float, int]:
     from django.db import connection
 
@@ -80,6 +91,7 @@ def main() -> None:
     parser.add_argument("--url", help="a full DATABASE_URL instead of --db")
     parser.add_argument("--server", default=DEFAULT_SERVER)
     parser.add_argument("--xlsx", action="store_true", help="also the XLSX job")
+    parser.add_argument("--stream", action="store_true", help="also the streamed CSV (API)")
     args = parser.parse_args()
     url = database_url(args.url, args.db, args.server)
     assert url is not None
@@ -108,6 +120,13 @@ def main() -> None:
         f"bare COPY: {baseline:.2f} s | ratio {figure / baseline:.2f}x | "
         f"peak RSS {peak_after_export:.0f} MB"
     )
+    if args.stream:
+        stream, srows = _stream(user)
+        print(  # noqa: T201
+            f"streamed CSV (API /cases/export.csv, iterator): {stream:.2f} s "
+            f"({srows / stream:,.0f} rows/s) | ratio to bare COPY {stream / baseline:.1f}x | "
+            f"peak RSS {rss_mb()[1]:.0f} MB"
+        )
     if args.xlsx:
         xlsx, xrows, xsize = _job("xlsx", user)
         print(  # noqa: T201

@@ -30,7 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from exports.datasets import Dataset, cell
+from exports.datasets import Dataset
 
 BOM = "\ufeff"
 CHUNK_ROWS = 2000
@@ -53,7 +53,7 @@ def stream_csv(dataset: Dataset) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\n")
     yield BOM + _line(writer, buffer, dataset.header)
     for count, row in enumerate(dataset.values().iterator(chunk_size=CHUNK_ROWS), start=1):
-        writer.writerow([cell(value) for value in row])
+        writer.writerow(row)  # None is written empty, a date as ISO (as COPY writes them)
         if count % CHUNK_ROWS == 0:
             yield _flush(buffer)
     rest = _flush(buffer)
@@ -93,7 +93,7 @@ def write_csv(dataset: Dataset, out: IO[bytes], progress: Progress | None = None
     writer = csv.writer(text, lineterminator="\n")
     count = 0
     for row in queryset.iterator(chunk_size=CHUNK_ROWS):
-        writer.writerow([cell(value) for value in row])
+        writer.writerow(row)  # None is written empty, a date as ISO (as COPY writes them)
         count += 1
         if progress is not None and count % CHUNK_ROWS == 0:
             progress(count)
