@@ -128,25 +128,23 @@ def export_run(job_id: str) -> None:
     def progress(rows: int) -> None:
         cache.set(key, rows, timeout=24 * 3600)
 
-    try:
-        dataset = datasets.build(job.dataset, job.requested_by, QueryDict(job.query))
-        write = writers.write_xlsx if job.fmt == ExportFormat.XLSX else writers.write_csv
-        with tempfile.NamedTemporaryFile(suffix=f".{job.fmt}", delete=False) as out:
-            path = out.name
-            rows = write(dataset, out, progress)
+    with tempfile.TemporaryDirectory(prefix="export-") as scratch:
+        path = os.path.join(scratch, job.file_name)
         try:
+            dataset = datasets.build(job.dataset, job.requested_by, QueryDict(job.query))
+            write = writers.write_xlsx if job.fmt == ExportFormat.XLSX else writers.write_csv
+            with open(path, "wb") as out:
+                rows = write(dataset, out, progress)
             with open(path, "rb") as done:
                 job.file.save(job.file_name, File(done), save=False)
+        except Exception as exc:  # the job says it failed; the scratch file goes
+            logger.exception("export %s failed", job_id)
+            ExportJob.objects.filter(pk=job_id).update(
+                status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+            )
+            return
         finally:
-            os.unlink(path)
-    except Exception as exc:
-        logger.exception("export %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(
-            status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
-        return
-    finally:
-        cache.delete(key)
+            cache.delete(key)
     now = timezone.now()
     job.status = ExportStatus.DONE
     job.row_count = rows

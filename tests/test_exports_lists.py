@@ -285,3 +285,17 @@ def test_the_job_page_polls_while_running_and_its_views_cost_few_queries(  # typ
         download = client.get(reverse("exports:download", args=[job.pk]))
         body = b"".join(download.streaming_content).decode("utf-8-sig")
     assert NIK_SAMARINDA in body and NIK_BALIKPAPAN not in body
+
+
+def test_a_job_runs_with_the_requester_scope_at_run_time(client, settings, tmp_path, alice, data):  # type: ignore[no-untyped-def]
+    """A requester whose office lost its reach before the job ran gets no file."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    job = services.export_start(
+        user=alice, name="cases", fmt="csv", params={}, enqueue=lambda job_id: None
+    )
+    alice.organization.is_active = False
+    alice.organization.save()
+    run_export(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == ExportStatus.FAILED and not job.file
+    assert list(tmp_path.rglob("*.csv")) == []
