@@ -210,10 +210,15 @@ def _reference_data_survives_flush(request):  # type: ignore[no-untyped-def]
     transactional = bool(marker and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
     )
-    if transactional:
-        request.getfixturevalue("transactional_db")
-        _restore_reference_data()
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
     yield
+    # transactional_db is torn down first (it was set up inside this fixture): its
+    # flush has emptied every table. Put the shipped rows back now, for whatever test
+    # this process runs next (under pytest-xdist that may be any kind, in any order).
+    _restore_reference_data()
 
 
 # --- personas ------------------------------------------------------------------
