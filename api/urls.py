@@ -6,7 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from api import schema  # noqa: F401  (registers the Api-Key security scheme)
 from api.views import account, cases, households, pages, reference, referrals, stats, webhooks
-from exports.api import CaseExportView
+from exports.api import (
+    CaseExportView,
+    ExportJobCreateView,
+    ExportJobDetailView,
+    ExportJobDownloadView,
+)
 from imports import api as imports_api
 
 app_name = "api"
@@ -85,6 +90,10 @@ urlpatterns = [
         cases.ServiceDetailView.as_view(),
         name="service",
     ),
+    # exports of any list: create -> poll -> download
+    path("exports/", ExportJobCreateView.as_view(), name="exports"),
+    path("exports/<uuid:pk>/", ExportJobDetailView.as_view(), name="export_job"),
+    path("exports/<uuid:pk>/download/", ExportJobDownloadView.as_view(), name="export_download"),
     # reference data
     path("imports/", imports_api.ImportListView.as_view(), name="imports"),
     path("imports/<int:pk>/", imports_api.ImportDetailView.as_view(), name="import"),

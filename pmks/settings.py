@@ -491,6 +491,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "households", "description": "Households (No. KK): members, DTSEN, aid."},
         {"name": "cases", "description": "Cases of the caller's office and their moves."},
         {"name": "services", "description": "Services delivered within a case."},
+        {"name": "exports", "description": "Any list as a CSV or XLSX file, in the background."},
         {"name": "reference", "description": "Regions, categories, service types, directory."},
         {"name": "statistics", "description": "Rolled-up figures of the dashboards."},
         {"name": "webhooks", "description": "Webhook endpoints and their deliveries."},

@@ -9,8 +9,9 @@ import json
 
 import pytest
 from auditlog.models import LogEntry
+from openpyxl import load_workbook
 
-from api.testing import client_for
+from api.testing import celery_inline, client_for
 from cases.factories import BeneficiaryFactory, CaseFactory
 from cases.testing import make_nik
 from exports.models import ExportJob
@@ -67,3 +68,42 @@ def test_a_partner_agency_key_may_not_export_cases(orgs, cases):  # type: ignore
     assert response.status_code == 403
     assert response.json()["error"]
     assert client_for(orgs["samarinda"]).get("/api/v1/cases/export.xml").status_code == 404
+
+
+def test_an_export_job_is_created_polled_and_downloaded_by_its_office_only(  # type: ignore[no-untyped-def]
+    orgs, cases, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    ours = client_for(orgs["samarinda"])
+    with celery_inline(), django_capture_on_commit_callbacks(execute=True):
+        created = ours.post(
+            "/api/v1/exports/",
+            {"dataset": "cases", "format": "xlsx", "filters": {"priority": "high"}},
+            content_type="application/json",
+        )
+    assert created.status_code == 202, created.content
+    job_url = created["Location"]
+    job = ours.get(job_url).json()
+    assert job["status"] == "done" and job["rows"] == 1 and job["filters"] == "priority=high"
+    download = ours.get(job["download"])
+    assert download.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert sheet.cell(row=2, column=2).value == OURS
+    assert sheet.cell(row=2, column=2).number_format == "@"
+    theirs = client_for(orgs["balikpapan"])
+    assert theirs.get(job_url).status_code == 404
+    assert theirs.get(job["download"]).status_code == 404
+    assert LogEntry.objects.filter(additional_data__export="downloaded").count() == 1
+
+
+def test_an_export_job_of_a_list_not_yours_is_refused(orgs, cases):  # type: ignore[no-untyped-def]
+    agency = client_for(orgs["rsud"])
+    response = agency.post(
+        "/api/v1/exports/", {"dataset": "cases", "format": "csv"}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    response = agency.post(
+        "/api/v1/exports/", {"dataset": "cases", "format": "pdf"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert ExportJob.objects.count() == 0
