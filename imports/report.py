@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from imports.models import ImportJob, JobStatus, Outcome
@@ -56,10 +57,10 @@ def _summary(workbook: Workbook, job: ImportJob) -> None:
                 % {"row": job.stopped_at_row},
             )
         )
-    for label, value in lines:
-        sheet.append([label, _safe(value)])
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 80
+    for label, value in lines:
+        sheet.append([label, _safe(value)])
 
 
 def _unreached(job: ImportJob, done: set[int]) -> list[tuple[int, dict[str, str]]]:
@@ -77,13 +78,16 @@ def _unreached(job: ImportJob, done: set[int]) -> list[tuple[int, dict[str, str]
 
 
 def build_report(job: ImportJob) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Baris")
+    """Written in openpyxl's write-only mode (rows streamed to the file): every cell
+    is a string or a number as the row had it, so a NIK stays its 16 digits."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Baris"))
     headers = list(job.headers)
-    sheet.append([_("Baris"), _("Hasil"), _("Keterangan"), *headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    sheet.column_dimensions["C"].width = 80
+    sheet.freeze_panes = "D2"
+    bold = Font(bold=True)
+    titles = [_("Baris"), _("Hasil"), _("Keterangan"), *headers]
+    sheet.append([_bold_cell(sheet, title, bold) for title in titles])
     labels = dict(Outcome.choices)
     done: set[int] = set()
     for row in job.rows.order_by("number").iterator(chunk_size=2000):
@@ -95,15 +99,16 @@ def build_report(job: ImportJob) -> bytes:
         for number, original in _unreached(job, done):
             values = [_safe(original.get(h, "")) for h in headers]
             sheet.append([number, _("Tidak diproses"), note, *values])
-    for index in range(4, 4 + len(headers)):
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-            cell.number_format = "@"  # NIK and No. KK stay text, never 6.47E+15
-    sheet.column_dimensions["C"].width = 80
-    sheet.freeze_panes = "D2"
     _summary(workbook, job)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _bold_cell(sheet: Any, value: str, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell
 
 
 def write_report(job: ImportJob) -> None:

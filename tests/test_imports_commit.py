@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
 from django.db import connection
 from django.http import Http404
@@ -84,6 +85,9 @@ def test_a_register_is_previewed_then_committed(alice):
     # the change history has each creation, by the uploader
     entries = LogEntry.objects.filter(action=LogEntry.Action.CREATE, object_pk=str(people[0].pk))
     assert [e.actor_id for e in entries] == [alice.pk]
+    # the entry a save() would have written (auditlog's own diff)
+    expected = model_instance_diff(None, people[0])
+    assert entries[0].changes == {k: list(v) for k, v in expected.items()}
     rows, summary = _report(job)
     assert rows[0][:3] == ("Baris", "Hasil", "Keterangan")
     assert rows[0][3:] == tuple(HEADERS)
