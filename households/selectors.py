@@ -13,6 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cases.models import Beneficiary
+from cases.nik import normalize_number
 from households.models import Household, HouseholdMember, Relationship
 
 # Head first, then spouses, children … as the KK form lists them.
@@ -84,8 +85,6 @@ def household_for_page(user: Any, beneficiary: Beneficiary) -> HouseholdView | N
 
 def household_list(*, user: Any, no_kk: str | None = None) -> QuerySet[Household]:
     """Households the user may see, newest first; `no_kk` an exact (normalized) match."""
-    from cases.nik import normalize_number
-
     queryset = Household.objects.visible_to(user).select_related("village", "regency")
     if no_kk:
         queryset = queryset.filter(no_kk=normalize_number(no_kk))

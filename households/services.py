@@ -26,8 +26,6 @@ from households.models import (
 from pmks.hooks import data_changed
 from regions.models import Level
 
-_UNSET: Any = object()
-
 
 def _clean_desil(desil: Any) -> int | None:
     if desil in (None, ""):
