@@ -23,6 +23,7 @@ from accounts.scoping import in_reach, owned_q
 
 class JobStatus(models.TextChoices):
     MAPPING = "mapping", _("Menunggu pemetaan kolom")
+    PREVIEWING = "previewing", _("Pratinjau sedang dibuat")
     PREVIEWED = "previewed", _("Pratinjau siap")
     QUEUED = "queued", _("Menunggu diproses")
     RUNNING = "running", _("Sedang diproses")
@@ -44,7 +45,7 @@ class Outcome(models.TextChoices):
     FLAGGED = "flagged", _("Perlu diperiksa")
 
 
-ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+ACTIVE_STATUSES = (JobStatus.PREVIEWING, JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class ImportJobQuerySet(models.QuerySet["ImportJob"]):

@@ -20,6 +20,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
@@ -28,15 +29,12 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
-from imports import source
 from imports.columns import BY_KEY, guess_mapping, missing_required
-from imports.models import ColumnMapping, ImportJob, JobStatus, Outcome
-from imports.planning import FileState, batch_facts, decide
+from imports.models import ColumnMapping, ImportJob, JobStatus
+from imports.preview import import_preview
 from imports.reading import Table, read_table
 from pmks.errors import DomainError, NotAllowed
 from regions.models import Level
-
-PREVIEW_ERRORS = 20
 
 
 class AlreadyImported(DomainError):
@@ -131,7 +129,7 @@ def import_upload(*, actor: User, data: bytes, filename: str, choices: Choices) 
     job.save()
     if missing_required(job.mapping):
         return job
-    return import_preview(job=job, table=table)
+    return _preview_or_queue(job, table)
 
 
 def import_set_mapping(*, actor: User, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
@@ -154,31 +152,20 @@ def import_set_mapping(*, actor: User, job: ImportJob, mapping: dict[str, str]) 
     saved.save()
     job.mapping = clean
     job.save(update_fields=["mapping"])
-    return import_preview(job=job)
+    return _preview_or_queue(job)
 
 
-def import_preview(*, job: ImportJob, table: Table | None = None) -> ImportJob:
-    """Dry run: every row planned against the database as it is now; nothing written
-    but the job's counts and its first errors."""
-    counts = dict.fromkeys(Outcome.values, 0)
-    errors: list[dict[str, Any]] = []
-    state = FileState()
-    actor = job.created_by
-    for batch in source.batches(source.parsed_rows(job, table)):
-        facts = batch_facts(job, actor, batch)
-        for row in batch:
-            decision = decide(job, actor, row, facts, state)
-            counts[decision.outcome] += 1
-            if (
-                decision.outcome in (Outcome.REFUSED, Outcome.FLAGGED)
-                and len(errors) < PREVIEW_ERRORS
-            ):
-                errors.append(
-                    {"row": row.number, "outcome": decision.outcome, "messages": decision.messages}
-                )
-    job.preview = {"counts": counts, "errors": errors}
-    job.status = JobStatus.PREVIEWED
-    job.save(update_fields=["preview", "status"])
+def _preview_or_queue(job: ImportJob, table: Table | None = None) -> ImportJob:
+    """A small file is previewed in the request; a big one (more rows than
+    IMPORT_INLINE_PREVIEW_ROWS) by the worker, while the page polls."""
+    limit = getattr(settings, "IMPORT_INLINE_PREVIEW_ROWS", 20_000)
+    if job.total_rows <= limit:
+        return import_preview(job=job, table=table)
+    job.status = JobStatus.PREVIEWING
+    job.save(update_fields=["status"])
+    from imports.tasks import preview_import
+
+    transaction.on_commit(lambda: preview_import.apply_async((job.pk,), queue="long"))
     return job
 
 
@@ -209,7 +196,8 @@ def import_cancel(*, actor: User, job: ImportJob) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
         cancel_requested=True
     )
-    ImportJob.objects.filter(pk=job.pk, status__in=(JobStatus.MAPPING, JobStatus.PREVIEWED)).update(
+    before_run = (JobStatus.MAPPING, JobStatus.PREVIEWING, JobStatus.PREVIEWED)
+    ImportJob.objects.filter(pk=job.pk, status__in=before_run).update(
         status=JobStatus.CANCELLED, cancel_requested=True, finished_at=timezone.now()
     )
     job.refresh_from_db()

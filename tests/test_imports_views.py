@@ -182,3 +182,33 @@ def test_another_offices_import_answers_404(alice, bob, amir):
 def test_agency_staff_and_the_province_cannot_import(agnes, prov):
     assert _client(agnes).get(reverse("imports:upload")).status_code == 404
     assert _client(prov).get(reverse("imports:upload")).status_code == 403
+
+
+def test_a_big_file_is_previewed_by_the_worker_while_the_page_polls(
+    alice, settings, django_capture_on_commit_callbacks
+):
+    from api.testing import celery_inline
+    from imports.tasks import preview_import
+
+    settings.IMPORT_INLINE_PREVIEW_ROWS = 2
+    client = _client(alice)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _upload(client, xlsx_bytes([person_row(1), person_row(2), person_row(3)]))
+    job = ImportJob.objects.get()
+    assert job.status == JobStatus.PREVIEWING and len(callbacks) == 1
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    with celery_inline():
+        callbacks[0]()  # the commit of the upload: the preview task runs
+    job.refresh_from_db()
+    assert job.status == JobStatus.PREVIEWED and job.preview["counts"]["new"] == 3
+    progress = client.get(reverse("imports:progress", args=[job.pk])).content.decode()
+    assert "Lihat pratinjau" in progress and "hx-trigger" not in progress
+    # cancelled before the worker got to it: the preview leaves it cancelled
+    with django_capture_on_commit_callbacks(execute=False):
+        _upload(client, xlsx_bytes([person_row(4), person_row(5), person_row(6)]), "b.xlsx")
+    second = ImportJob.objects.latest("pk")
+    client.post(reverse("imports:cancel", args=[second.pk]))
+    preview_import(second.pk)
+    second.refresh_from_db()
+    assert second.status == JobStatus.CANCELLED

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.models import Organization, User
-from imports import runner, services
+from imports import preview, runner, services
 from imports.columns import BY_KEY, missing_required
 from imports.models import ImportJob, JobStatus
 from imports.reading import BadFile
@@ -89,6 +89,8 @@ class Command(BaseCommand):
                 f"Columns not recognised (missing: {missing}); headers: {job.headers}. "
                 "Map them once on the import page (kept for the office) or use the template."
             )
+        if job.status == JobStatus.PREVIEWING:  # a big file: previewed here, not by a worker
+            job = preview.import_preview(job=job)
         self._print_preview(job)
         return job
 
