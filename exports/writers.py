@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from django.db import connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -136,15 +138,16 @@ def _text(value: Any) -> Any:
     return value
 
 
-def write_xlsx(dataset: Dataset, out: IO[bytes], progress: Progress | None = None) -> int:
-    """Write the XLSX into `out`; the number of rows written. Sheet 1 the rows
-    (header in bold, frozen), sheet 2 what the file is."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(dataset.title)[:31])
-    text_columns = dataset.text_columns
+# Excel shows at most 1,048,576 rows a sheet: past it the rows go on in a next sheet.
+SHEET_ROWS = 1_048_576 - 1
+
+
+def _data_sheet(workbook: Workbook, dataset: Dataset, number: int) -> Any:
+    title = str(dataset.title)[:24] + (f" ({number})" if number > 1 else "")
+    sheet = workbook.create_sheet(title=title)
     for index in range(len(dataset.header)):
-        letter = _letter(index)
-        sheet.column_dimensions[letter].width = 20 if index in text_columns else 18
+        width = 20 if index in dataset.text_columns else 18
+        sheet.column_dimensions[_letter(index)].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
@@ -153,8 +156,27 @@ def write_xlsx(dataset: Dataset, out: IO[bytes], progress: Progress | None = Non
         head.font = bold
         header.append(head)
     sheet.append(header)
+    return sheet
+
+
+def write_xlsx(
+    dataset: Dataset,
+    out: IO[bytes],
+    progress: Progress | None = None,
+    *,
+    rows_per_sheet: int = SHEET_ROWS,
+) -> int:
+    """Write the XLSX into `out`; the number of rows written. The rows (header in
+    bold, frozen) on as many sheets as Excel needs, then a sheet saying what it is."""
+    workbook = Workbook(write_only=True)
+    sheets = 1
+    sheet = _data_sheet(workbook, dataset, sheets)
+    text_columns = dataset.text_columns
     count = 0
     for row in dataset.values().iterator(chunk_size=CHUNK_ROWS):
+        if count and count % rows_per_sheet == 0:
+            sheets += 1
+            sheet = _data_sheet(workbook, dataset, sheets)
         cells: list[Any] = []
         for index, value in enumerate(row):
             if index in text_columns:
@@ -167,6 +189,10 @@ def write_xlsx(dataset: Dataset, out: IO[bytes], progress: Progress | None = Non
         count += 1
         if progress is not None and count % CHUNK_ROWS == 0:
             progress(count)
+    about = workbook.create_sheet(title=str(_("Keterangan")))
+    about.append([str(_("Daftar")), str(dataset.title)])
+    about.append([str(_("Jumlah baris")), count])
+    about.append([str(_("Dibuat")), timezone.localtime().strftime("%d/%m/%Y %H:%M")])
     workbook.save(out)
     return count
 

@@ -97,3 +97,15 @@ def test_the_file_writer_and_the_stream_give_the_same_rows(prov, orgs, name):  #
     if name == "beneficiaries":
         cells = {value for row in from_file[1:] for value in row}
         assert {'\'-1+1 "kutip", koma\nbaris baru', "'@SUM(A1)", "'\tTab"} <= cells
+
+
+def test_an_xlsx_past_a_sheet_s_rows_goes_on_in_the_next_sheet(prov, orgs):  # type: ignore[no-untyped-def]
+    """Excel's 1,048,576 rows a sheet, here 2: five cases on three sheets."""
+    CaseFactory.create_batch(5, owner_org=orgs["samarinda"])
+    out = io.BytesIO()
+    assert writers.write_xlsx(datasets.build("cases", prov, {}), out, rows_per_sheet=2) == 5
+    workbook = load_workbook(out)
+    assert workbook.sheetnames == ["Kasus", "Kasus (2)", "Kasus (3)", "Keterangan"]
+    assert [workbook[name].max_row for name in workbook.sheetnames[:3]] == [3, 3, 2]
+    assert workbook["Kasus (3)"]["A1"].value == "Nomor kasus"
+    assert workbook["Keterangan"]["B2"].value == 5
