@@ -109,3 +109,9 @@ def test_an_xlsx_past_a_sheet_s_rows_goes_on_in_the_next_sheet(prov, orgs):  # t
     assert [workbook[name].max_row for name in workbook.sheetnames[:3]] == [3, 3, 2]
     assert workbook["Kasus (3)"]["A1"].value == "Nomor kasus"
     assert workbook["Keterangan"]["B2"].value == 5
+
+
+def test_the_import_history_page_offers_its_export(client, alice):  # type: ignore[no-untyped-def]
+    client.force_login(alice)
+    page = client.get(reverse("imports:list")).content.decode()
+    assert reverse("exports:start", args=["imports", "xlsx"]) + "?" in page
