@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from typing import Any
 
 import pytest
 
@@ -210,15 +211,29 @@ def _reference_data_survives_flush(request):  # type: ignore[no-untyped-def]
     transactional = bool(marker and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
     )
-    if not transactional:
-        yield
-        return
-    request.getfixturevalue("transactional_db")
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        # For pytest_runtest_teardown below, which puts the rows back after the flush.
+        request.node.stash[_FLUSHED_BLOCKER] = request.getfixturevalue("django_db_blocker")
     yield
-    # transactional_db is torn down first (it was set up inside this fixture): its
-    # flush has emptied every table. Put the shipped rows back now, for whatever test
-    # this process runs next (under pytest-xdist that may be any kind, in any order).
-    _restore_reference_data()
+
+
+_FLUSHED_BLOCKER = pytest.StashKey[Any]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):  # type: ignore[no-untyped-def]
+    """After a transactional test's teardown (its database flushed: pytest-django's
+    helper is torn down after every fixture of ours), the shipped rows go back at
+    once, for whatever test this process runs next: under pytest-xdist that may be
+    a plain `db` test, whose own transaction would roll a restore back."""
+    result = yield
+    blocker = item.stash.get(_FLUSHED_BLOCKER, None)
+    # No next test: the session's fixtures are gone too, test databases dropped.
+    if blocker is not None and nextitem is not None:
+        with blocker.unblock():
+            _restore_reference_data()
+    return result
 
 
 # --- personas ------------------------------------------------------------------
