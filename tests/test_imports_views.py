@@ -212,3 +212,13 @@ def test_a_big_file_is_previewed_by_the_worker_while_the_page_polls(
     preview_import(second.pk)
     second.refresh_from_db()
     assert second.status == JobStatus.CANCELLED
+
+
+def test_an_upload_is_in_the_access_trail(alice):
+    _upload(_client(alice), xlsx_bytes([person_row(1)]))
+    job = ImportJob.objects.get()
+    created = LogEntry.objects.get(
+        action=LogEntry.Action.CREATE, object_pk=str(job.pk), content_type__model="importjob"
+    )
+    assert created.actor == alice
+    assert created.changes["sha256"][1] == job.sha256
