@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "imports",
     "exports",
     "referrals",
+    "followups",
     "stats",
     "api",
     "demo",
