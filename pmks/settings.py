@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "idempotency",
     "offline",
     "cases",
+    "plans",
     "households",
     "imports",
     "exports",
