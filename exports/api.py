@@ -98,7 +98,7 @@ class CaseExportView(ApiGenericView):
         services.export_record_inline(user=user, name="cases", fmt=fmt, params=request.query_params)
         if fmt == "csv":
             response = StreamingHttpResponse(
-                writers.stream_csv(dataset), content_type="text/csv; charset=utf-8"
+                writers.stream_csv_copy(dataset), content_type="text/csv; charset=utf-8"
             )
             response["Content-Disposition"] = 'attachment; filename="kasus.csv"'
         else:

@@ -107,3 +107,27 @@ def test_an_export_job_of_a_list_not_yours_is_refused(orgs, cases):  # type: ign
     )
     assert response.status_code == 400
     assert ExportJob.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_streamed_csv_on_postgres_is_the_copy_and_stops_when_closed(orgs):  # type: ignore[no-untyped-def]
+    """Outside a transaction Postgres streams the COPY from a thread (SQLite: the
+    iterator); the same rows either way, and closing the response ends the thread."""
+    import threading
+
+    from accounts.factories import UserFactory
+    from exports import datasets, writers
+
+    CaseFactory.create_batch(3, owner_org=orgs["samarinda"])
+    CaseFactory(owner_org=orgs["balikpapan"])
+    prov = UserFactory(organization=orgs["province"], role="supervisor")
+    dataset = datasets.cases(prov, {}, owned_only=True)
+    copied = b"".join(writers.stream_csv_copy(dataset)).decode("utf-8")
+    streamed = "".join(writers.stream_csv(dataset))
+    assert list(csv.reader(io.StringIO(copied))) == list(csv.reader(io.StringIO(streamed)))
+    assert len(list(csv.reader(io.StringIO(copied)))) == 5
+    pieces = writers.stream_csv_copy(dataset)
+    next(pieces)
+    next(pieces)
+    pieces.close()
+    assert not [t for t in threading.enumerate() if t.name == "export-copy"]
