@@ -428,6 +428,9 @@ REFERRAL_SLA_DAYS = {
     "normal": env_int("REFERRAL_SLA_NORMAL_DAYS", 7),
 }
 
+# --- Case plans (plans/): the review date an approval proposes -------------------
+PLAN_REVIEW_DAYS = env_int("PLAN_REVIEW_DAYS", 90)
+
 # --- Hooks (pmks/hooks.py): observers of writes, run in the writer's transaction -
 # Each app that observes appends its handler here when it is built; a handler writes
 # outbox rows (outbox.services.outbox_write), never sends anything itself.
