@@ -20,6 +20,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from auditlog.context import set_actor
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -126,7 +127,8 @@ def import_upload(*, actor: User, data: bytes, filename: str, choices: Choices) 
         legal_basis=choices.legal_basis,
     )
     job.file.save(sha256, ContentFile(data), save=False)
-    job.save()
+    with set_actor(actor):  # the change history names the uploader (API keys too)
+        job.save()
     if missing_required(job.mapping):
         return job
     return _preview_or_queue(job, table)
