@@ -322,6 +322,21 @@ class TransitionForm(forms.Form):
     )
 
 
+GOAL_MET_PREFIX = "goal_met_"
+
+
+def goals_met_from(data: Any) -> dict[int, str]:
+    """The closure form's answers "was this goal of the plan met?" (fields
+    goal_met_<goal id>, shown when the case has an approved plan), by goal id."""
+    answers = {}
+    for name, value in data.items():
+        suffix = name.removeprefix(GOAL_MET_PREFIX)
+        digits = suffix.isascii() and suffix.isdigit() and len(suffix) <= 18
+        if name.startswith(GOAL_MET_PREFIX) and digits:
+            answers[int(suffix)] = str(value)
+    return answers
+
+
 class AssigneeField(forms.ModelChoiceField):
     """Caseworkers named with their office (a supervisor's list spans the offices
     of a kabupaten/kota)."""

@@ -45,10 +45,19 @@ from cases.forms import (
     ServiceUpdateForm,
     TransitionForm,
     apply_errors,
+    goals_met_from,
 )
-from cases.models import Beneficiary, Case, ClosureReason, ServiceDelivery
+from cases.models import Beneficiary, Case, CaseStatus, ClosureReason, ServiceDelivery
 from cases.nik import nik_mismatches, normalize_number, parse_nik
-from cases.services import attachments, delivery, opening, registration, timeline, workflow
+from cases.services import (
+    attachments,
+    closure,
+    delivery,
+    opening,
+    registration,
+    timeline,
+    workflow,
+)
 from households.selectors import household_for_page
 from pmks.dates import parse_day_month_year
 from pmks.errors import DomainError, DuplicateFound, NotAllowed, VersionConflict
@@ -512,6 +521,27 @@ def _status_response(
     return HttpResponseRedirect(_next_url(request, reverse("cases:case_detail", args=[case.pk])))
 
 
+def _make_move(request: AuthenticatedHttpRequest, case: Case, data: dict[str, Any]) -> Case:
+    """A closure request carries the answers about the plan's goals (if it has one)."""
+    if data["to_status"] == CaseStatus.CLOSURE_REQUESTED:
+        return closure.case_request_closure(
+            actor=request.user,
+            case=case,
+            closure_reason=data.get("closure_reason", ""),
+            note=data.get("reason", ""),
+            expected_version=data.get("version"),
+            goals_met=goals_met_from(request.POST),
+        )
+    return workflow.case_transition(
+        actor=request.user,
+        case=case,
+        to_status=data["to_status"],
+        expected_version=data.get("version"),
+        reason=data.get("reason", ""),
+        closure_reason=data.get("closure_reason", ""),
+    )
+
+
 @require_POST
 @office_user
 def case_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -521,14 +551,7 @@ def case_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _status_response(request, case, _("Permintaan tidak lengkap."))
     data = form.cleaned_data
     try:
-        moved = workflow.case_transition(
-            actor=request.user,
-            case=case,
-            to_status=data["to_status"],
-            expected_version=data.get("version"),
-            reason=data.get("reason", ""),
-            closure_reason=data.get("closure_reason", ""),
-        )
+        moved = _make_move(request, case, data)
     except ValidationError as exc:
         return _status_response(request, case, " ".join(exc.messages))
     except VersionConflict:

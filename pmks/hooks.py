@@ -55,3 +55,11 @@ def data_changed(model: str, pk: int | None = None) -> None:
 def referral_event(event: str, referral_id: int) -> None:
     """`event` is one of new_referral, decision, message, overdue, completed, cancelled."""
     _run_in_transaction("REFERRAL_EVENT_HANDLERS", event, referral_id)
+
+
+def closure_requested(case_id: int, actor_id: int, answers: dict[int, str] | None) -> None:
+    """A closure was requested (cases.services.closure.case_request_closure) with the
+    worker's answers to "was each goal of the case plan met?" by goal id (None: not
+    asked, as over the API). plans.services.on_closure_requested stores them; a
+    ValidationError from a handler refuses the request."""
+    _run_in_transaction("CLOSURE_REQUEST_HANDLERS", case_id, actor_id, answers)

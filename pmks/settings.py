@@ -430,6 +430,8 @@ REFERRAL_SLA_DAYS = {
 
 # --- Case plans (plans/): the review date an approval proposes -------------------
 PLAN_REVIEW_DAYS = env_int("PLAN_REVIEW_DAYS", 90)
+# pmks.hooks.closure_requested: the answers "was each goal met?" of a closure request
+CLOSURE_REQUEST_HANDLERS: list[str] = ["plans.services.on_closure_requested"]
 
 # --- Hooks (pmks/hooks.py): observers of writes, run in the writer's transaction -
 # Each app that observes appends its handler here when it is built; a handler writes

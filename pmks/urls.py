@@ -13,6 +13,7 @@ urlpatterns = [
     path("akun/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("kasus/", include("cases.urls")),
+    path("kasus/", include("plans.urls")),
     path("rujukan/", include("referrals.urls")),
     path("statistik/", include("stats.urls")),
     path("impor/", include("imports.urls")),
