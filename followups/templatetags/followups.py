@@ -1,0 +1,45 @@
+"""`{% case_followups %}`: the follow-ups and visits sections of the case page.
+
+A template tag, not a line in cases/views.py: the case page belongs to `cases`,
+which does not import the apps above it (tests/test_architecture.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from cases import selectors as case_selectors
+from followups import selectors
+from followups.forms import FollowUpForm, VisitForm
+from followups.models import FollowUp
+
+register = template.Library()
+
+
+@register.inclusion_tag("followups/_case_section.html", takes_context=True)
+def case_followups(context: template.Context) -> dict[str, Any]:
+    request = context["request"]
+    case = context["case"]
+    may_write = bool(context.get("may_write")) and case.is_active
+    followups = selectors.case_followups(case)
+    result: dict[str, Any] = {
+        "request": request,
+        "case": case,
+        "csrf_token": context.get("csrf_token"),
+        "followups": followups,
+        "visits": selectors.case_visits(case),
+        "today": timezone.localdate(),
+        "may_write": may_write,
+    }
+    if may_write:
+        assignees = case_selectors.assignable_caseworkers(request.user).filter(
+            organization_id=case.owner_org_id
+        )
+        result["followup_form"] = FollowUpForm(assignees=assignees, prefix="followup")
+        visit_form = VisitForm(
+            open_followups=FollowUp.objects.open().filter(case_id=case.pk), prefix="visit"
+        )
+        result["visit_form"] = visit_form
+    return result
