@@ -11,6 +11,7 @@ it, and the outbox dispatcher sends them after the commit (at least once).
 
     DATA_CHANGE_HANDLERS = ["stats.tasks.mark_dirty"]
     REFERRAL_EVENT_HANDLERS = ["api.webhooks.on_referral_event"]
+    CASE_EVENT_HANDLERS = ["followups.rules.on_case_event"]
 
 A handler is a plain function that writes rows; it sends nothing itself. An error
 in it is an error of the write (an effect is never silently dropped).
@@ -55,6 +56,12 @@ def data_changed(model: str, pk: int | None = None) -> None:
 def referral_event(event: str, referral_id: int) -> None:
     """`event` is one of new_referral, decision, message, overdue, completed, cancelled."""
     _run_in_transaction("REFERRAL_EVENT_HANDLERS", event, referral_id)
+
+
+def case_event(event: str, case_id: int) -> None:
+    """`event` is "opened" (case_open). Handlers may write rows of their own app in
+    the caller's transaction (followups.rules makes the assessment follow-up)."""
+    _run_in_transaction("CASE_EVENT_HANDLERS", event, case_id)
 
 
 def closure_requested(case_id: int, actor_id: int, answers: dict[int, str] | None) -> None:

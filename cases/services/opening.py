@@ -36,7 +36,7 @@ from cases.services.common import (
 )
 from cases.services.timeline import case_add_event
 from pmks.errors import NotAllowed
-from pmks.hooks import data_changed
+from pmks.hooks import case_event, data_changed
 from regions.models import Region
 
 
@@ -114,6 +114,7 @@ def case_open(
         case.other_categories.set(others)
     _record_opening(case, actor=actor, at=now)
     data_changed("case", case.pk)
+    case_event("opened", case.pk)
     return case
 
 
