@@ -249,6 +249,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 3000},
     },
+    "followups-mark-overdue": {
+        "task": "followups.tasks.mark_overdue_followups",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 15 * 60 - 30},
+    },
     "stats-daily-snapshot": {
         "task": "stats.tasks.take_daily_snapshot",
         "schedule": crontab(hour=0, minute=0),  # midnight WITA (CELERY_TIMEZONE)
@@ -437,7 +442,20 @@ CLOSURE_REQUEST_HANDLERS: list[str] = ["plans.services.on_closure_requested"]
 # Each app that observes appends its handler here when it is built; a handler writes
 # outbox rows (outbox.services.outbox_write), never sends anything itself.
 DATA_CHANGE_HANDLERS: list[str] = ["stats.tasks.mark_dirty"]
-REFERRAL_EVENT_HANDLERS: list[str] = ["api.webhooks.on_referral_event"]
+REFERRAL_EVENT_HANDLERS: list[str] = [
+    "api.webhooks.on_referral_event",
+    "followups.rules.on_referral_event",  # after-referral check, first contact
+]
+CASE_EVENT_HANDLERS: list[str] = ["followups.rules.on_case_event"]  # assessment due
+
+# --- Follow-ups (followups/rules.py): days until the due date each rule sets -----
+FOLLOWUP_RULES = {
+    "case_opened_days": env_int("FOLLOWUP_CASE_OPENED_DAYS", 3),  # assessment
+    "case_opened_urgent_days": env_int("FOLLOWUP_CASE_OPENED_URGENT_DAYS", 1),
+    "referral_completed_days": env_int("FOLLOWUP_REFERRAL_COMPLETED_DAYS", 14),
+    "transfer_days": env_int("FOLLOWUP_TRANSFER_DAYS", 7),  # first contact
+    "plan_review_days": env_int("FOLLOWUP_PLAN_REVIEW_DAYS", 90),
+}
 
 # --- Outbox (outbox/): effects sent after commit, at least once ----------------
 # kind -> handler(OutboxEvent); lower apps name a kind, never import the handler.
