@@ -15,6 +15,7 @@ urlpatterns = [
     path("kasus/", include("cases.urls")),
     path("kasus/", include("plans.urls")),
     path("rujukan/", include("referrals.urls")),
+    path("tugas/", include("followups.urls")),
     path("statistik/", include("stats.urls")),
     path("impor/", include("imports.urls")),
     path("ekspor/", include("exports.urls")),
