@@ -278,3 +278,23 @@ def test_the_provincial_supervisor_reads_only(client, orgs, alice, amir, prov):
 def test_a_caseworker_has_no_supervisor_view(client, alice):
     client.force_login(alice)
     assert client.get(reverse("followups:office_overdue")).status_code == 404
+
+
+# --- the home pages count the due work -------------------------------------------
+
+
+def test_the_home_pages_count_overdue_and_today(client, orgs, alice, amir, sari):
+    case = make_case(orgs["samarinda"], assigned_to=alice)
+    due(alice, case, DAY - dt.timedelta(days=1))
+    due(alice, case, DAY)
+    due(amir, case, DAY - dt.timedelta(days=2))
+    with at(9, 0):
+        client.force_login(alice)
+        assert client.get(reverse("home")).context["followups_home"] == {
+            "overdue": 1,
+            "due_today": 1,
+        }
+        client.force_login(sari)
+        response = client.get(reverse("home"))
+    assert response.context["followups_home"] == {"overdue": 2, "due_today": 1}
+    assert reverse("followups:office_overdue") in response.content.decode()
