@@ -15,6 +15,7 @@ from django.shortcuts import render
 
 from accounts import policy
 from cases.selectors import caseworker_home, supervisor_home
+from followups.selectors import home_counts
 from referrals.home import referrals_home
 
 
@@ -24,6 +25,8 @@ def home_context(user: Any) -> dict[str, Any]:
     if policy.works_cases(user):
         blocks = caseworker_home if kind == "caseworker" else supervisor_home
         context["cases_home"] = blocks(user)
+        context["followups_supervisor"] = kind != "caseworker"
+        context["followups_home"] = home_counts(user, supervisor=kind != "caseworker")
     if kind != "admin":
         context["referrals_home"] = referrals_home(user)
     return context
