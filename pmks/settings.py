@@ -454,7 +454,7 @@ FOLLOWUP_RULES = {
     "case_opened_urgent_days": env_int("FOLLOWUP_CASE_OPENED_URGENT_DAYS", 1),
     "referral_completed_days": env_int("FOLLOWUP_REFERRAL_COMPLETED_DAYS", 14),
     "transfer_days": env_int("FOLLOWUP_TRANSFER_DAYS", 7),  # first contact
-    "plan_review_days": env_int("FOLLOWUP_PLAN_REVIEW_DAYS", 90),
+    "plan_review_days": env_int("FOLLOWUP_PLAN_REVIEW_DAYS", PLAN_REVIEW_DAYS),
 }
 
 # --- Outbox (outbox/): effects sent after commit, at least once ----------------
