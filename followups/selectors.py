@@ -121,20 +121,24 @@ def overdue_count(user: User, *, today: dt.date | None = None) -> int:
     return office_followups(user).filter(due_date__lt=today).count()
 
 
-def case_followups(case: Case) -> list[FollowUp]:
+def case_followups(case: Case, *, until: dt.datetime | None = None) -> list[FollowUp]:
+    """The case's follow-ups; for a former owner (`until`: the transfer), only
+    those made before it, as the rest of the page shows the case then."""
+    rows = FollowUp.objects.filter(case=case)
+    if until is not None:
+        rows = rows.filter(created_at__lte=until)
     return list(
-        FollowUp.objects.filter(case=case)
-        .select_related("assignee", "done_by")
-        .order_by(F("done_at").asc(nulls_first=True), "due_date", "pk")
+        rows.select_related("assignee", "done_by").order_by(
+            F("done_at").asc(nulls_first=True), "due_date", "pk"
+        )
     )
 
 
-def case_visits(case: Case) -> list[Visit]:
-    return list(
-        Visit.objects.filter(case=case)
-        .select_related("created_by", "followup")
-        .order_by("-visited_on", "-pk")
-    )
+def case_visits(case: Case, *, until: dt.datetime | None = None) -> list[Visit]:
+    rows = Visit.objects.filter(case=case)
+    if until is not None:
+        rows = rows.filter(created_at__lte=until)
+    return list(rows.select_related("created_by", "followup").order_by("-visited_on", "-pk"))
 
 
 def home_counts(user: User, *, supervisor: bool) -> dict[str, int]:

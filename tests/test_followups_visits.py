@@ -113,3 +113,27 @@ def test_the_location_button_is_a_static_script_without_inline_code(client, alic
     script = (ROOT / "static" / "js" / "geolocation.js").read_text()
     assert "navigator.geolocation.getCurrentPosition" in script
     assert 'addEventListener("click"' in script  # only on the user's press
+
+
+def test_the_former_owner_sees_no_follow_up_or_visit_made_after_the_transfer(
+    client, orgs, alice, bob, case
+):
+    from referrals.services import decisions
+    from referrals.testing import send
+
+    services.visit_record(
+        actor=alice, case=case, visited_on=dt.date(2026, 3, 1), place="Pasar Pagi", met_with="Ibu"
+    )
+    transfer = send(alice, case, orgs["balikpapan"], kind="transfer")
+    decisions.referral_accept(actor=bob, referral=transfer)
+    case.refresh_from_db()
+    services.visit_record(
+        actor=bob, case=case, visited_on=dt.date(2026, 3, 9), place="Rumah Baru", met_with="Ibu"
+    )
+    client.force_login(alice)
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "Pasar Pagi" in page and "Rumah Baru" not in page
+    assert "Kontak pertama" not in page  # the new office's first contact
+    client.force_login(bob)
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "Rumah Baru" in page and "Kontak pertama" in page

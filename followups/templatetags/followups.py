@@ -23,13 +23,13 @@ def case_followups(context: template.Context) -> dict[str, Any]:
     request = context["request"]
     case = context["case"]
     may_write = bool(context.get("may_write")) and case.is_active
-    followups = selectors.case_followups(case)
+    until = context.get("history_cutoff")  # a former owner sees the case as it was
     result: dict[str, Any] = {
         "request": request,
         "case": case,
         "csrf_token": context.get("csrf_token"),
-        "followups": followups,
-        "visits": selectors.case_visits(case),
+        "followups": selectors.case_followups(case, until=until),
+        "visits": selectors.case_visits(case, until=until),
         "today": timezone.localdate(),
         "may_write": may_write,
     }
