@@ -33,6 +33,7 @@ from cases.services.common import (
     _version_conflict,
 )
 from cases.services.timeline import case_add_event
+from followups.rules import plan_approved
 from plans.models import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
@@ -230,8 +231,8 @@ def plan_approve(
         "date": review_date.strftime("%d/%m/%Y"),
     }
     _event(case, actor, text, current, kind=EventKind.APPROVAL, status=current.status)
-    # Follow-ups (followups.rules.plan_approved) are not called: see the report of
-    # issue 17; that module did not exist when this was written.
+    # The review date becomes a follow-up (kind "plan review") for the caseworker.
+    plan_approved(current, review_date, actor)
     return current
 
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from cases.factories import CaseFactory
 from cases.models import CaseEvent, CaseStatus
 from cases.services import closure, delivery
+from followups.models import FollowUp, FollowUpKind
 from plans import services
 from plans.models import CasePlan, PlanGoal, PlanStatus
 from plans.testing import approved, drafted, submitted
@@ -245,3 +246,11 @@ def test_the_closure_form_asks_about_the_goals_and_stores_the_answers(client, ca
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSURE_REQUESTED
     assert PlanGoal.objects.get(pk=goal.pk).met == "no"
+
+
+@time_machine.travel(NOON, tick=False)
+def test_an_approval_makes_the_plan_review_follow_up_on_the_review_date(case, alice, sari):
+    plan = approved(alice, sari, case)
+    review = FollowUp.objects.get(case=case, kind=FollowUpKind.PLAN_REVIEW)
+    assert review.due_date == plan.review_date == dt.date(2027, 6, 8)
+    assert review.assignee_id == alice.pk
