@@ -137,3 +137,16 @@ def test_the_former_owner_sees_no_follow_up_or_visit_made_after_the_transfer(
     client.force_login(bob)
     page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "Rumah Baru" in page and "Kontak pertama" in page
+
+
+def test_a_visit_and_a_follow_up_leave_a_change_history(alice, case):
+    from auditlog.models import LogEntry
+
+    visit = services.visit_record(
+        actor=alice, case=case, visited_on=dt.date(2026, 3, 1), place="Rumah", met_with="Ibu"
+    )
+    followup = services.followup_create(
+        actor=alice, case=case, kind="phone_call", due_date=dt.date(2026, 3, 5)
+    )
+    assert LogEntry.objects.get_for_object(visit).exists()
+    assert LogEntry.objects.get_for_object(followup).exists()
