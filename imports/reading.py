@@ -11,7 +11,10 @@ A bad file raises BadFile with an Indonesian message and nothing is written.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import gzip
 import io
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,3 +210,38 @@ def read_table(data: bytes, filename: str) -> Table:
     if not name.endswith((".csv", ".txt")):
         raise BadFile(_("Jenis berkas tidak didukung: unggah berkas .xlsx atau .csv."))
     return read_csv(data)
+
+
+# --- the rows as read, kept beside the file -------------------------------------------
+# The commit reads the rows the preview read: from this copy (gzipped JSON, cells with
+# their types), not by parsing the XLSX a second time (openpyxl: ~0.4 ms a row).
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return dt.datetime.fromisoformat(value["datetime"])
+        return dt.date.fromisoformat(value["date"])
+    return value
+
+
+def table_to_bytes(table: Table) -> bytes:
+    rows = [[number, [_encode(v) for v in values]] for number, values in table.rows]
+    payload = {"headers": table.headers, "kind": table.kind, "rows": rows}
+    return gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), compresslevel=3)
+
+
+def table_from_bytes(data: bytes) -> Table:
+    payload = json.loads(gzip.decompress(data))
+    rows = [(number, [_decode(v) for v in values]) for number, values in payload["rows"]]
+    return Table(headers=payload["headers"], rows=rows, kind=payload["kind"])

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
+from imports import source
 from imports.columns import BY_KEY, guess_mapping, missing_required
 from imports.models import ColumnMapping, ImportJob, JobStatus
 from imports.preview import import_preview
@@ -129,6 +130,7 @@ def import_upload(*, actor: User, data: bytes, filename: str, choices: Choices) 
     job.file.save(sha256, ContentFile(data), save=False)
     with set_actor(actor):  # the change history names the uploader (API keys too)
         job.save()
+    source.keep_rows(job, table)
     if missing_required(job.mapping):
         return job
     return _preview_or_queue(job, table)

@@ -5,14 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.core.files.base import ContentFile
+
 from imports.models import ImportJob
-from imports.reading import Table, read_table
+from imports.reading import Table, read_table, table_from_bytes, table_to_bytes
 from imports.rows import Options, ParsedRow, Reference, cell_text, parse_row
 
 BATCH_SIZE = 500  # rows per transaction of the commit (and per lookup of the preview)
 
 
+def rows_copy_name(job: ImportJob) -> str:
+    return f"{job.file.name}.rows.json.gz"
+
+
+def keep_rows(job: ImportJob, table: Table) -> None:
+    """The rows as read at upload, beside the file (the commit reads them back)."""
+    job.file.storage.save(rows_copy_name(job), ContentFile(table_to_bytes(table)))
+
+
 def read_job_file(job: ImportJob) -> Table:
+    """The rows of the job's file: the copy kept at upload, else the file itself."""
+    storage = job.file.storage
+    if storage.exists(rows_copy_name(job)):
+        with storage.open(rows_copy_name(job), "rb") as handle:
+            return table_from_bytes(handle.read())
     with job.file.open("rb") as handle:
         data = handle.read()
     return read_table(data, job.file_name)

@@ -295,3 +295,21 @@ def test_the_content_hash_ignores_the_export_prefix_and_column_order(reference):
     assert plain.content_hash == prefixed.content_hash
     other = _parse(reference, Alamat="Jl. Lain")
     assert other.content_hash != plain.content_hash
+
+
+def test_the_rows_kept_beside_the_file_come_back_with_their_types():
+    from imports.reading import Table, table_from_bytes, table_to_bytes
+
+    values = [
+        "6472015705900001",
+        6472015705900001,
+        6.47201e15,
+        None,
+        dt.datetime(1990, 5, 17),
+        33010,
+        "Siti",
+    ]
+    table = Table(headers=["a", "b", "c", "d", "e", "f", "g"], rows=[(2, values)], kind="xlsx")
+    again = table_from_bytes(table_to_bytes(table))
+    assert again == table
+    assert [type(v) for v in again.rows[0][1]] == [type(v) for v in values]

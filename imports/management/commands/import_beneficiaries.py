@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.models import Organization, User
-from imports import preview, runner, services
+from imports import preview, runner, services, source
 from imports.columns import BY_KEY, missing_required
 from imports.models import ImportJob, JobStatus
 from imports.reading import BadFile
@@ -57,6 +57,7 @@ class Command(BaseCommand):
         if options["dry_run"]:
             with transaction.atomic():  # the job and its file are not kept
                 job = self._upload(actor, path, choices)
+                job.file.storage.delete(source.rows_copy_name(job))
                 job.file.delete(save=False)
                 transaction.set_rollback(True)
             self.stdout.write("Dry run: nothing written.")
