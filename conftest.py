@@ -189,20 +189,34 @@ def _outbound_to_local_receivers(settings):  # type: ignore[no-untyped-def]
 # --- reference data after transactional tests ------------------------------------
 
 
-def _restore_reference_data() -> None:
-    """Put back the rows the data migrations ship (regions, PMKS categories,
-    service types): a transactional test (live server, Celery worker) ends by
-    flushing every table, and the tests after it expect that data."""
-    import importlib
+# The rows the data migrations ship, as the migrated test database holds them.
+REFERENCE_MODELS = ("regions.Region", "cases.PmksCategory", "cases.ServiceType")
+_reference_rows: dict[str, list[dict[str, Any]]] = {}
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _reference_rows_taken(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The shipped rows, read once per process before any test can flush them."""
     from django.apps import apps
 
-    for module in (
-        "regions.migrations.0002_kaltim_regencies",
-        "regions.migrations.0003_kaltim_full_tree",
-        "cases.migrations.0002_reference_data",
-    ):
-        importlib.import_module(module).forwards(apps, None)
+    with django_db_blocker.unblock():
+        for label in REFERENCE_MODELS:
+            model = apps.get_model(label)
+            _reference_rows[label] = list(model.objects.order_by("pk").values())
+
+
+def _restore_reference_data() -> None:
+    """Put back the rows the data migrations ship (regions, PMKS categories, service
+    types) with their own primary keys: a transactional test (live server, Celery
+    worker) ends by flushing every table, and the tests after it expect that data,
+    the same ids included (the per-regency partial indexes name regency ids)."""
+    from django.apps import apps
+
+    for label in REFERENCE_MODELS:
+        model = apps.get_model(label)
+        model.objects.bulk_create(
+            [model(**row) for row in _reference_rows[label]], batch_size=500, ignore_conflicts=True
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -227,13 +241,14 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):  #
     helper is torn down after every fixture of ours), the shipped rows go back at
     once, for whatever test this process runs next: under pytest-xdist that may be
     a plain `db` test, whose own transaction would roll a restore back."""
-    result = yield
-    blocker = item.stash.get(_FLUSHED_BLOCKER, None)
-    # No next test: the session's fixtures are gone too, test databases dropped.
-    if blocker is not None and nextitem is not None:
-        with blocker.unblock():
-            _restore_reference_data()
-    return result
+    try:
+        return (yield)
+    finally:  # a teardown that failed has flushed all the same
+        blocker = item.stash.get(_FLUSHED_BLOCKER, None)
+        # No next test: the session's fixtures are gone too, test databases dropped.
+        if blocker is not None and nextitem is not None:
+            with blocker.unblock():
+                _restore_reference_data()
 
 
 # --- personas ------------------------------------------------------------------
