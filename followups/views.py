@@ -4,17 +4,19 @@ scope), services write."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import policy
 from accounts.http import AuthenticatedHttpRequest
 from cases import selectors as case_selectors
+from cases.forms import apply_errors
 from cases.views import _id_or_none, _next_url, office_user
 from followups import selectors, services
 from followups.forms import CompleteForm, FollowUpForm, ReassignForm, VisitForm
@@ -150,14 +152,25 @@ def followup_add(request: AuthenticatedHttpRequest, case_pk: int) -> HttpRespons
     return HttpResponseRedirect(_case_url(case.pk, "#followups"))
 
 
-@require_POST
+# The site's Permissions-Policy turns geolocation off (settings.PERMISSIONS_POLICY);
+# this page alone lets its own origin ask, for the "Ambil lokasi" button, which
+# asks only when pressed (static/js/geolocation.js).
+def _geolocation_allowed(response: HttpResponse) -> HttpResponse:
+    response["Permissions-Policy"] = settings.PERMISSIONS_POLICY.replace(
+        "geolocation=()", "geolocation=(self)"
+    )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
 @office_user
 def visit_add(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
+    """The visit form on a page of its own; refused input is shown again with the
+    errors, nothing typed is lost."""
     case = case_selectors.get_case_for_user(request.user, case_pk, write=True)
-    form = VisitForm(
-        request.POST, open_followups=FollowUp.objects.open().filter(case=case), prefix="visit"
-    )
-    if form.is_valid():
+    open_followups = FollowUp.objects.open().filter(case=case)
+    form = VisitForm(request.POST or None, open_followups=open_followups, prefix="visit")
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.visit_record(
@@ -172,9 +185,9 @@ def visit_add(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
                 followup=data.get("followup"),
             )
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Kunjungan dicatat."))
-    else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return HttpResponseRedirect(_case_url(case.pk, "#visits"))
+            return HttpResponseRedirect(_case_url(case.pk, "#visits"))
+    response = render(request, "followups/visit_form.html", {"case": case, "form": form})
+    return _geolocation_allowed(response)

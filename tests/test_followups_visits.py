@@ -107,12 +107,32 @@ def test_a_visit_on_a_foreign_case_answers_404(client, orgs, bob, case):
 
 def test_the_location_button_is_a_static_script_without_inline_code(client, alice, case):
     client.force_login(alice)
-    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    case_page = client.get(reverse("cases:case_detail", args=[case.pk]))
+    visit_url = reverse("followups:visit_add", args=[case.pk])
+    assert visit_url in case_page.content.decode()
+    # the case page keeps the site's policy: no location asked for there
+    assert "geolocation=()" in case_page["Permissions-Policy"]
+    response = client.get(visit_url)
+    page = response.content.decode()
     assert "data-geolocation-take" in page and "js/geolocation" in page
     assert "onclick" not in page
+    # the visit page alone lets its own origin ask (and only the button asks)
+    assert "geolocation=(self)" in response["Permissions-Policy"]
+    assert "camera=()" in response["Permissions-Policy"]
     script = (ROOT / "static" / "js" / "geolocation.js").read_text()
     assert "navigator.geolocation.getCurrentPosition" in script
     assert 'addEventListener("click"' in script  # only on the user's press
+
+
+def test_refused_input_is_shown_again_with_what_was_typed(client, alice, case):
+    client.force_login(alice)
+    response = client.post(
+        reverse("followups:visit_add", args=[case.pk]),
+        {"visit-visited_on": "31/02/2026", "visit-place": "Rumah Pak RT", "visit-met_with": "RT"},
+    )
+    assert response.status_code == 200
+    assert "Rumah Pak RT" in response.content.decode()
+    assert not Visit.objects.exists()
 
 
 def test_the_former_owner_sees_no_follow_up_or_visit_made_after_the_transfer(

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from cases import selectors as case_selectors
 from followups import selectors
-from followups.forms import FollowUpForm, VisitForm
-from followups.models import FollowUp
+from followups.forms import FollowUpForm
 
 register = template.Library()
 
@@ -38,8 +37,4 @@ def case_followups(context: template.Context) -> dict[str, Any]:
             organization_id=case.owner_org_id
         )
         result["followup_form"] = FollowUpForm(assignees=assignees, prefix="followup")
-        visit_form = VisitForm(
-            open_followups=FollowUp.objects.open().filter(case_id=case.pk), prefix="visit"
-        )
-        result["visit_form"] = visit_form
     return result
