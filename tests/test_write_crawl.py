@@ -51,6 +51,7 @@ from cases.models import (
     ServiceType,
 )
 from cases.services import opening as case_opening
+from plans.models import CasePlan, PlanAction, PlanGoal
 from referrals.factories import ServiceOfferFactory
 from referrals.models import Notification, Referral, ReferralMessage, ServiceOffer
 from referrals.services.decisions import referral_accept
@@ -556,6 +557,9 @@ FINGERPRINT: list[tuple[Any, tuple[str, ...]]] = [
     (WebhookDelivery, ("status",)),
     (User, ("is_active", "organization", "role")),
     (Organization, ("is_active",)),
+    (CasePlan, ("case", "status", "version", "superseded", "review_date", "returned_reason")),
+    (PlanGoal, ("plan", "text", "need", "met")),
+    (PlanAction, ("goal", "text", "status", "progress", "responsible_name")),
 ]
 
 
@@ -1086,6 +1090,94 @@ HTML_FAMILIES = [
 @pytest.mark.parametrize("family", HTML_FAMILIES)
 def test_every_html_write_obeys_the_door(world, family):
     targets = html_targets(world, family)
+    assert crawl(world, targets, HTML_PERSONAS) == len(targets) * len(HTML_PERSONAS)
+
+
+# --- case plans (plans/) ------------------------------------------------------------------
+# DESIGN.md: a case plan is changed by the case's office (changes_case); it is approved
+# or returned by that office's supervisor (assigns: a supervisor who changes the case).
+
+PLAN_DRAFT_FAMILIES = [
+    "plan_goal_add",
+    "plan_goal_edit",
+    "plan_goal_delete",
+    "plan_action_add",
+    "plan_action_edit",
+    "plan_action_delete",
+    "plan_submit",
+]
+PLAN_FAMILIES = ["plan_create", *PLAN_DRAFT_FAMILIES, "plan_approve", "plan_return"]
+
+
+def _plan_on(case: Case, status: str) -> tuple[CasePlan, PlanGoal, PlanAction]:
+    """Version 1 of the case's plan in `status`, with a goal and an action (made
+    directly: the deactivated office's case gets one too)."""
+    plan = CasePlan.objects.create(case=case, number=1, status=status)
+    goal = PlanGoal.objects.create(plan=plan, need="shelter", text="Tujuan awal")
+    action = PlanAction.objects.create(goal=goal, text="Tindakan awal", responsible_name="Petugas")
+    return plan, goal, action
+
+
+def _plan_target(name: str, case: Case, family: str, suffix: str, data: dict[str, Any]) -> Target:
+    decide = family in ("plan_approve", "plan_return")
+    changes = {"goal": "PlanGoal", "action": "PlanAction"}.get(family.split("_")[1], "CasePlan")
+    return Target(
+        f"/kasus/{name}/rencana/{suffix}",
+        "post",
+        f"/kasus/{case.pk}/rencana/{suffix}",
+        fixed(data),
+        about(assigns if decide else changes_case, name),
+        changes,
+    )
+
+
+def plan_targets(world: World, family: str) -> list[Target]:
+    """Every plan write on every case; the plans they need are made first."""
+    targets = []
+    for name, case in world.cases.items():
+        if family == "plan_create":
+            targets.append(_plan_target(name, case, family, "baru/", {}))
+            continue
+        status = "draft" if family in PLAN_DRAFT_FAMILIES else "submitted"
+        plan, goal, action = _plan_on(case, status)
+        v = plan.version
+        suffix, data = {
+            "plan_goal_add": ("1/tujuan/", {"goal-version": v, "goal-text": "Tujuan crawl"}),
+            "plan_goal_edit": (f"1/tujuan/{goal.pk}/", {"goal-version": v, "goal-text": "Ubah"}),
+            "plan_goal_delete": (f"1/tujuan/{goal.pk}/hapus/", {"version": v}),
+            "plan_action_add": (
+                f"1/tujuan/{goal.pk}/tindakan/",
+                {
+                    f"g{goal.pk}-version": v,
+                    f"g{goal.pk}-text": "Tindakan crawl",
+                    f"g{goal.pk}-responsible_name": "Crawl",
+                    f"g{goal.pk}-status": "not_started",
+                    f"g{goal.pk}-progress": 0,
+                },
+            ),
+            "plan_action_edit": (
+                f"1/tindakan/{action.pk}/",
+                {
+                    "action-version": v,
+                    "action-text": "Tindakan diubah",
+                    "action-responsible_name": "Crawl",
+                    "action-status": "ongoing",
+                    "action-progress": 10,
+                },
+            ),
+            "plan_action_delete": (f"1/tindakan/{action.pk}/hapus/", {"version": v}),
+            "plan_submit": ("1/ajukan/", {"version": v}),
+            "plan_approve": ("1/setujui/", {"approve-version": v}),
+            "plan_return": ("1/kembalikan/", {"return-version": v, "return-reason": "Crawl"}),
+        }[family]
+        targets.append(_plan_target(name, case, family, suffix, data))
+    return targets
+
+
+@pytest.mark.parametrize("family", PLAN_FAMILIES)
+def test_every_plan_write_obeys_the_door(world, family):
+    targets = plan_targets(world, family)
+    assert any(t.allowed(ACTORS[p]) for t in targets for p in HTML_PERSONAS), family
     assert crawl(world, targets, HTML_PERSONAS) == len(targets) * len(HTML_PERSONAS)
 
 
