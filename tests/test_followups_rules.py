@@ -40,13 +40,13 @@ def test_the_settings_time_zone_is_wita(settings):
 
 
 def test_a_new_case_gets_an_assessment_in_three_days_for_its_caseworker(orgs, alice):
-    # opened at 23:30 WITA on 10 March: the day is the WITA day (UTC says 15:30)
-    with time_machine.travel(dt.datetime(2026, 3, 10, 23, 30, tzinfo=WITA), tick=False):
+    # opened at 00:01 WITA on 11 March, still 10 March in UTC: the WITA day counts
+    with time_machine.travel(dt.datetime(2026, 3, 11, 0, 1, tzinfo=WITA), tick=False):
         case = open_case(alice, orgs)
     followup = FollowUp.objects.get(case=case)
     assert followup.kind == FollowUpKind.ASSESSMENT
     assert followup.source == FollowUpSource.RULE
-    assert followup.due_date == dt.date(2026, 3, 13)
+    assert followup.due_date == dt.date(2026, 3, 14)
     assert followup.assignee == alice
 
 
