@@ -32,6 +32,8 @@ from cases.services.closure import case_request_closure
 from cases.services.delivery import assessment_record
 from cases.services.timeline import case_add_note
 from conftest import login
+from plans.services import plan_create
+from plans.testing import approved, submitted
 from referrals.models import ServiceOffer
 from referrals.testing import make_case, send
 from stats.factories import edge_cases
@@ -85,8 +87,11 @@ def world(orgs, alice, sari, prov, agnes) -> dict[str, Any]:
     )
     case_add_note(actor=alice, case=case, text="Kunjungan rumah pertama.")
     assessment_record(actor=alice, case=case, needs=["shelter"], risk_level="high")
+    approved(alice, sari, case)  # the case page's plan and the closure form's goals
+    plan_create(actor=alice, case=case)  # a revision in draft: the plan page's forms
     referral = send(alice, case, orgs["rsud"])
     waiting = make_case(orgs["samarinda"], assigned_to=alice)
+    submitted(alice, waiting)  # a plan for sari to approve
     case_request_closure(actor=alice, case=waiting, closure_reason="goals_met")
     offer = ServiceOffer.objects.create(
         organization=orgs["rsud"],
@@ -98,7 +103,12 @@ def world(orgs, alice, sari, prov, agnes) -> dict[str, Any]:
     offer.regencies.add(orgs["samarinda"].region)
     take_snapshot()
     rebuild(trigger="test")
-    return {"case": case, "referral": referral, "beneficiary": case.beneficiary}
+    return {
+        "case": case,
+        "referral": referral,
+        "beneficiary": case.beneficiary,
+        "waiting": waiting,
+    }
 
 
 def pages_of(persona: str, world: dict[str, Any]) -> list[str]:
@@ -129,11 +139,20 @@ def pages_of(persona: str, world: dict[str, Any]) -> list[str]:
             reverse("accounts:two_factor_setup"),
             reverse("offline:shell"),
             reverse("offline:queue"),
+            reverse("plans:plan_page", args=[case.pk]),
+            reverse("plans:plan_version", args=[case.pk, 1]),
         ],
-        "sari": office + [reverse("cases:approval_queue"), reverse("stats:dashboard")],
+        "sari": office
+        + [
+            reverse("cases:approval_queue"),
+            reverse("stats:dashboard"),
+            reverse("plans:approval_queue"),
+            reverse("plans:plan_page", args=[world["waiting"].pk]),
+        ],
         "prov": [
             reverse("cases:case_list"),
             reverse("cases:approval_queue"),
+            reverse("plans:approval_queue"),
             reverse("referrals:all"),
             reverse("stats:province"),
             reverse("stats:regency", args=[regency]),
