@@ -88,3 +88,14 @@ class ReturnForm(VersionedForm):
     reason = forms.CharField(
         label=_("Alasan dikembalikan"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ProgressForm(VersionedForm):
+    """An action of the approved plan: only how far it is."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
+    progress = forms.IntegerField(label=_("Kemajuan (%)"), min_value=0, max_value=100)
+
+    @classmethod
+    def initial_for(cls, action: PlanAction, version: int) -> dict[str, Any]:
+        return {"status": action.status, "progress": action.progress, "version": version}

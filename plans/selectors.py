@@ -111,6 +111,7 @@ def plan_may(user: Any, case: Case, plan: CasePlan) -> dict[str, bool]:
     return {
         "edit": writer and plan.is_editable,
         "submit": writer and plan.is_editable,
+        "progress": writer and plan.is_active,
         "decide": plan.status == PlanStatus.SUBMITTED
         and case.status != "closed"
         and may_approve_case(user, case),

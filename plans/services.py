@@ -415,6 +415,40 @@ def plan_action_update(
 
 
 @transaction.atomic
+def plan_action_progress(
+    *, actor: User, action: PlanAction, expected_version: int, data: dict[str, Any]
+) -> PlanAction:
+    """The status and progress of an action of the case's active (approved) plan: the
+    work goes on after approval; changing what the plan says is a revision."""
+    plan = action.goal.plan
+    case = plan.case
+    _require_case_writer(actor, case)
+    _require_open_case(case)
+    if not plan.is_active:
+        raise TransitionNotAllowed(
+            _("Kemajuan dicatat pada rencana yang berlaku; versi ini tidak dapat diubah.")
+        )
+    data = {k: v for k, v in data.items() if k in ("status", "progress")}
+    data = _action_data(case, data, partial=True)
+    current_plan = _claim(plan, expected_version, action, data)
+    current = PlanAction.objects.get(pk=action.pk)
+    changed = _changed_labels(current, data)
+    for name, value in data.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.save()
+    if changed:
+        text = _("Rencana v%(number)s: kemajuan “%(text)s”: %(status)s, %(progress)s%%") % {
+            "number": current_plan.number,
+            "text": current.text,
+            "status": current.get_status_display(),
+            "progress": current.progress,
+        }
+        _event(case, actor, text, current_plan, action=current.pk)
+    return current
+
+
+@transaction.atomic
 def plan_action_delete(*, actor: User, action: PlanAction, expected_version: int) -> None:
     plan = action.goal.plan
     case = _writable_plan(actor, plan)

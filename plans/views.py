@@ -22,9 +22,9 @@ from cases.forms import apply_errors
 from cases.models import Case
 from cases.views import _with_version, office_user
 from plans import selectors, services
-from plans.forms import ActionForm, ApproveForm, GoalForm, ReturnForm
+from plans.forms import ActionForm, ApproveForm, GoalForm, ProgressForm, ReturnForm
 from plans.models import CasePlan
-from pmks.errors import DomainError, VersionConflict
+from pmks.errors import DomainError, NotAllowed, VersionConflict
 
 PAGE_SIZE = 25
 
@@ -252,6 +252,10 @@ def action_edit(
 ) -> HttpResponse:
     plan = _writable_version(request, pk, number)
     action = selectors.get_action(plan, action_pk)
+    if plan.is_active:
+        return _progress_edit(request, plan, action)
+    if not plan.is_editable:
+        raise NotAllowed(_("Versi rencana ini hanya dapat dibaca."))
     if request.method == "POST":
         form = _action_form(plan.case, request.POST, prefix="action")
     else:
@@ -265,6 +269,22 @@ def action_edit(
 
     title = _("Ubah tindakan: %(action)s") % {"action": action.text}
     return _form_write(request, plan, form, title, write, _("Tindakan disimpan."))
+
+
+def _progress_edit(request: AuthenticatedHttpRequest, plan: CasePlan, action: Any) -> HttpResponse:
+    """An action of the approved plan: its status and progress only."""
+    if request.method == "POST":
+        form = ProgressForm(request.POST, prefix="action")
+    else:
+        form = ProgressForm(prefix="action", initial=ProgressForm.initial_for(action, plan.version))
+
+    def write(version: int, data: dict[str, Any]) -> Any:
+        return services.plan_action_progress(
+            actor=request.user, action=action, expected_version=version, data=data
+        )
+
+    title = _("Perbarui kemajuan: %(action)s") % {"action": action.text}
+    return _form_write(request, plan, form, title, write, _("Kemajuan tindakan disimpan."))
 
 
 @require_POST

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from cases.factories import CaseFactory
+from cases.models import CaseEvent
 from cases.services import delivery
 from plans.models import CasePlan, PlanGoal, PlanStatus
 from plans.testing import approved, drafted, submitted
@@ -213,3 +214,28 @@ def test_a_stale_goal_edit_shows_the_conflict_and_keeps_the_input(client, case, 
     assert f'value="{current}"' in response.text  # a second save overwrites knowingly
     client.post(url, {"goal-version": current, "goal-need": "shelter", "goal-text": "Versi Amir"})
     assert PlanGoal.objects.get(pk=goal.pk).text == "Versi Amir"
+
+
+def test_the_approved_plan_records_progress_and_an_old_version_does_not(client, case, alice, sari):
+    plan = approved(alice, sari, case)
+    action = plan.goals.get().actions.get()
+    client.force_login(alice)
+    assert 'data-testid="action-progress"' in client.get(page_url(case, 1)).text
+    url = reverse("plans:action_edit", args=[case.pk, 1, action.pk])
+    form = client.get(url).text
+    assert 'name="action-progress"' in form and 'name="action-text"' not in form
+    client.post(
+        url, {"action-version": plan.version, "action-status": "ongoing", "action-progress": 40}
+    )
+    action.refresh_from_db()
+    assert (action.status, action.progress) == ("ongoing", 40)
+    assert CaseEvent.objects.filter(case=case, text__contains="Berjalan, 40%").exists()
+    # Once a revision is approved, version 1 is read-only: its progress is frozen.
+    approved(alice, sari, case)
+    plan.refresh_from_db()
+    response = client.post(
+        url, {"action-version": plan.version, "action-status": "done", "action-progress": 100}
+    )
+    assert response.status_code == 403 and "hanya dapat dibaca" in response.text
+    action.refresh_from_db()
+    assert action.progress == 40

@@ -1106,7 +1106,13 @@ PLAN_DRAFT_FAMILIES = [
     "plan_action_delete",
     "plan_submit",
 ]
-PLAN_FAMILIES = ["plan_create", *PLAN_DRAFT_FAMILIES, "plan_approve", "plan_return"]
+PLAN_FAMILIES = [
+    "plan_create",
+    *PLAN_DRAFT_FAMILIES,
+    "plan_approve",
+    "plan_return",
+    "plan_action_progress",  # an action of the approved plan: status and progress
+]
 
 
 def _plan_on(case: Case, status: str) -> tuple[CasePlan, PlanGoal, PlanAction]:
@@ -1139,6 +1145,8 @@ def plan_targets(world: World, family: str) -> list[Target]:
             targets.append(_plan_target(name, case, family, "baru/", {}))
             continue
         status = "draft" if family in PLAN_DRAFT_FAMILIES else "submitted"
+        if family == "plan_action_progress":
+            status = "approved"
         plan, goal, action = _plan_on(case, status)
         v = plan.version
         suffix, data = {
@@ -1169,6 +1177,10 @@ def plan_targets(world: World, family: str) -> list[Target]:
             "plan_submit": ("1/ajukan/", {"version": v}),
             "plan_approve": ("1/setujui/", {"approve-version": v}),
             "plan_return": ("1/kembalikan/", {"return-version": v, "return-reason": "Crawl"}),
+            "plan_action_progress": (
+                f"1/tindakan/{action.pk}/",
+                {"action-version": v, "action-status": "ongoing", "action-progress": 30},
+            ),
         }[family]
         targets.append(_plan_target(name, case, family, suffix, data))
     return targets
