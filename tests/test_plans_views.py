@@ -13,6 +13,8 @@ from cases.models import CaseEvent
 from cases.services import delivery
 from plans.models import CasePlan, PlanGoal, PlanStatus
 from plans.testing import approved, drafted, submitted
+from referrals.services.decisions import referral_accept
+from referrals.testing import send
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +241,21 @@ def test_the_approved_plan_records_progress_and_an_old_version_does_not(client, 
     assert response.status_code == 403 and "hanya dapat dibaca" in response.text
     action.refresh_from_db()
     assert action.progress == 40
+
+
+def test_after_a_transfer_the_former_office_reads_the_plan_as_it_was(
+    client, orgs, case, alice, sari, bob, budi
+):
+    approved(alice, sari, case)
+    referral_accept(actor=bob, referral=send(alice, case, orgs["balikpapan"], kind="transfer"))
+    case.refresh_from_db()
+    later = submitted(bob, case, goals=(("shelter", "Rencana Balikpapan"),))
+    client.force_login(alice)
+    page = client.get(page_url(case, 1))
+    assert page.status_code == 200 and "Tinggal aman" in page.text
+    assert "Versi ini hanya dapat dibaca" in page.text
+    assert client.get(page_url(case, later.number)).status_code == 404
+    assert "Rencana Balikpapan" not in client.get(page_url(case)).text
+    assert client.post(reverse("plans:plan_create", args=[case.pk])).status_code == 403
+    client.force_login(budi)  # the new owner's supervisor decides now
+    assert 'data-testid="plan-approve"' in client.get(page_url(case, later.number)).text
