@@ -67,7 +67,14 @@ def gen(
     with django_db_blocker.unblock(), urllib.request.urlopen(url) as answer:  # noqa: S310
         schema.write_bytes(answer.read())
     config = where / "config.yaml"
-    config.write_text("post_hooks: []\n")  # no formatting of the generated code
+    # No formatting of the generated code; XLSX bodies (the import's row report) are
+    # files, as the generator types application/octet-stream (docs/api.md says so).
+    config.write_text(
+        "post_hooks: []\n"
+        "content_type_overrides:\n"
+        "  application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:"
+        " application/octet-stream\n"
+    )
     generator = Path(sys.executable).with_name("openapi-python-client")
     run = subprocess.run(  # noqa: S603 (our own venv's generator, our own schema)
         [
