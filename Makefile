@@ -31,9 +31,12 @@ run: seed
 # The whole suite against whatever the environment configures
 # (DATABASE_URL/REDIS_URL for Postgres+Redis; nothing for SQLite).
 # Tests run with DEBUG off like production; they need a key, not a secret one.
+# Two pytest-xdist workers (TEST_WORKERS=0 for one process), each with its own test
+# database and Redis database (pmks/settings.py); a module's tests stay together.
+TEST_WORKERS ?= 2
 test: export SECRET_KEY ?= test-only-not-secret
 test: install
-	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
