@@ -1149,7 +1149,7 @@ def plan_targets(world: World, family: str) -> list[Target]:
             status = "approved"
         plan, goal, action = _plan_on(case, status)
         v = plan.version
-        suffix, data = {
+        forms: dict[str, tuple[str, dict[str, Any]]] = {
             "plan_goal_add": ("1/tujuan/", {"goal-version": v, "goal-text": "Tujuan crawl"}),
             "plan_goal_edit": (f"1/tujuan/{goal.pk}/", {"goal-version": v, "goal-text": "Ubah"}),
             "plan_goal_delete": (f"1/tujuan/{goal.pk}/hapus/", {"version": v}),
@@ -1181,7 +1181,8 @@ def plan_targets(world: World, family: str) -> list[Target]:
                 f"1/tindakan/{action.pk}/",
                 {"action-version": v, "action-status": "ongoing", "action-progress": 30},
             ),
-        }[family]
+        }
+        suffix, data = forms[family]
         targets.append(_plan_target(name, case, family, suffix, data))
     return targets
 
