@@ -128,6 +128,8 @@ BENEFICIARY_EXAMPLE = {
     "regency": "64.72",
     "district": "64.72.01",
     "registered_by_org": "dinsos-samarinda",
+    "household": None,
+    "household_relationship": None,
     "created_at": "2025-03-01T09:00:00+08:00",
     "version": 1,
 }
