@@ -334,17 +334,16 @@ def referrals(user: Any, params: Mapping[str, Any]) -> Dataset:
 
 
 def households(user: Any, params: Mapping[str, Any]) -> Dataset:
-    """Households with a member the user may see (households.selectors.household_list,
-    `no_kk` as the API's filter). The head's name only when the user may see the
-    head, as the beneficiary page shows an unseen member without name."""
-    from cases.nik import normalize_number
+    """Households with a member the user may see (households.selectors.household_list),
+    filtered as the list page (households.selectors.filter_households). The head's
+    name only when the user may see the head, as the beneficiary page shows an
+    unseen member without name."""
     from households.models import Aid, Household
+    from households.selectors import filter_households
 
     if scope_of(user).reach is Reach.NOTHING:
         raise Http404
-    rows = Household.objects.visible_to(user)
-    if params.get("no_kk"):
-        rows = rows.filter(no_kk=normalize_number(str(params["no_kk"])))
+    rows = filter_households(Household.objects.visible_to(user), params)
     head_visible = Exists(Beneficiary.objects.visible_to(user).filter(pk=OuterRef("head_id")))
     columns = [
         Column(_("No. KK"), F("no_kk"), text=True),

@@ -110,3 +110,56 @@ def visible_member_ids(user: Any, households: list[Household]) -> set[int]:
     if not ids:
         return set()
     return set(Beneficiary.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+# --- the list page's filters (shared with exports.datasets.households) ---------
+
+DTSEN_CHOICES = (("ya", "ya"), ("tidak", "tidak"), ("belum", "belum diketahui"))
+
+
+def filter_households(queryset: QuerySet[Household], params: Any) -> QuerySet[Household]:
+    """The list's filters from a query string: `no_kk` (exact, normalized), `dtsen`
+    (ya / tidak / belum = not known), `desil` (1–10), `aid` (a programme code).
+    A value out of range is ignored, as an empty one (the form says so)."""
+    from households.models import AID_CODES, DESIL_MAX, DESIL_MIN
+
+    no_kk = normalize_number(str(params.get("no_kk") or ""))
+    if no_kk:
+        queryset = queryset.filter(no_kk=no_kk)
+    dtsen = params.get("dtsen")
+    if dtsen == "ya":
+        queryset = queryset.filter(in_dtsen=True)
+    elif dtsen == "tidak":
+        queryset = queryset.filter(in_dtsen=False)
+    elif dtsen == "belum":
+        queryset = queryset.filter(in_dtsen__isnull=True)
+    desil = str(params.get("desil") or "")
+    if desil.isdigit() and DESIL_MIN <= int(desil) <= DESIL_MAX:
+        queryset = queryset.filter(desil=int(desil))
+    aid = params.get("aid")
+    if aid in AID_CODES:
+        # The codes are distinct words: a text match on the JSON list is exact
+        # (and works on SQLite, whose JSON fields have no `contains`).
+        queryset = queryset.filter(aid__icontains=f'"{aid}"')
+    return queryset
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    household: Household
+    head_visible: bool
+    member_count: int
+
+
+def household_rows(user: Any, households: list[Household]) -> list[HouseholdRow]:
+    """The list page's rows: the head's name only when the user may see the head
+    (one query for the page, the members prefetched)."""
+    visible = visible_member_ids(user, households)
+    return [
+        HouseholdRow(
+            household=household,
+            head_visible=household.head_id is not None and household.head_id in visible,
+            member_count=len(household.members.all()),
+        )
+        for household in households
+    ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("rujukan/", include("referrals.urls")),
     path("tugas/", include("followups.urls")),
     path("statistik/", include("stats.urls")),
+    path("keluarga/", include("households.urls")),
     path("impor/", include("imports.urls")),
     path("ekspor/", include("exports.urls")),
     path("api/v1/", include("api.urls")),
