@@ -4,6 +4,8 @@ a background one, download its file. Thin: exports.datasets decides the rows
 
 from __future__ import annotations
 
+import io
+
 from django.contrib.auth.decorators import login_required
 from django.http import (
     FileResponse,
@@ -14,7 +16,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
 from exports import datasets, services, writers
@@ -29,13 +31,32 @@ def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def export_start(request: AuthenticatedHttpRequest, name: str, fmt: str) -> HttpResponseBase:
-    """Small: the file at once (CSV streamed). Big: a background job, and its page."""
+    """Export the list `name` with the list's filters (the query string, on a GET
+    and on a POST alike).
+
+    A small list: the file at once (CSV streamed), on a POST (the list pages'
+    buttons) and on a GET too — a download of rows the user already sees, which
+    changes nothing but the access trail, so a plain link or a bookmark keeps
+    working. A big list: a background job is started by a POST only (CSRF-checked,
+    so another site cannot start jobs in the user's name, nor a prefetch or a
+    crawler); a GET shows a page that says so, with the button that POSTs the
+    same query string, and starts nothing."""
     if fmt not in (ExportFormat.CSV, ExportFormat.XLSX):
         raise Http404
     dataset = datasets.build(name, request.user, request.GET)
     if not services.is_small(dataset):
+        if request.method != "POST":
+            return render(
+                request,
+                "exports/confirm.html",
+                {
+                    "dataset": dataset,
+                    "fmt": fmt,
+                    "action": f"{request.path}?{request.GET.urlencode()}",
+                },
+            )
         job = services.export_start(
             user=request.user, name=name, fmt=fmt, params=request.GET, enqueue=run_export.delay
         )
@@ -47,8 +68,6 @@ def export_start(request: AuthenticatedHttpRequest, name: str, fmt: str) -> Http
             writers.stream_csv(dataset), content_type="text/csv; charset=utf-8"
         )
         return _attachment(response, filename)
-    import io
-
     buffer = io.BytesIO()
     writers.write_xlsx(dataset, buffer)
     return _attachment(HttpResponse(buffer.getvalue(), content_type=writers.XLSX_TYPE), filename)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from auditlog.models import LogEntry
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -195,9 +196,21 @@ def test_a_big_export_runs_as_a_job_whose_file_only_its_people_download(  # type
     settings.EXPORT_INLINE_ROWS = 0
     settings.MEDIA_ROOT = str(tmp_path)
     client.force_login(alice)
+    url = reverse("exports:start", args=["cases", "xlsx"]) + "?priority=high"
+    # a GET starts nothing: it shows the button that POSTs the same query string
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("exports:start", args=["cases", "xlsx"]))
+        confirm = client.get(url)
+    assert confirm.status_code == 200 and not ExportJob.objects.exists()
+    body = confirm.content.decode()
+    assert f'<form method="post" action="{url}">' in body and "csrfmiddlewaretoken" in body
+    # a POST without the CSRF token (another site's form) is refused, and starts nothing
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    assert strict.post(url).status_code == 403 and not ExportJob.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
     job = ExportJob.objects.get()
+    assert job.query == "priority=high"
     run_export(str(job.pk))  # what the worker does (already done inline without one)
     assert response.status_code == 302 and response.url == reverse("exports:job", args=[job.pk])
     job.refresh_from_db()
@@ -229,7 +242,7 @@ def test_an_expired_file_is_deleted_and_no_longer_served(  # type: ignore[no-unt
     client.force_login(alice)
     with time_machine.travel(dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            client.get(reverse("exports:start", args=["cases", "csv"]))
+            client.post(reverse("exports:start", args=["cases", "csv"]))
         job = ExportJob.objects.get()
         run_export(str(job.pk))
     job.refresh_from_db()
@@ -261,6 +274,23 @@ def test_each_list_page_offers_its_export_with_its_filters(client, alice, agnes,
         reverse("exports:start", args=["referrals", "csv"]) + "?box=inbox&amp;status=pending"
         in page
     )
+    # the buttons are POST forms with the CSRF token (a big list starts a job)
+    assert (
+        '<form method="post" class="inline" action="'
+        + reverse("exports:start", args=["referrals", "xlsx"])
+        + '?box=inbox&amp;status=pending">'
+        in page
+    )
+    assert "csrfmiddlewaretoken" in page
+
+
+def test_a_small_list_downloads_on_a_post_and_on_a_get(client, alice, data):  # type: ignore[no-untyped-def]
+    client.force_login(alice)
+    url = reverse("exports:start", args=["cases", "csv"])
+    assert NIK_SAMARINDA in str(_csv_rows(client.post(url)))
+    assert NIK_SAMARINDA in str(_csv_rows(client.get(url)))
+    assert ExportJob.objects.filter(inline=True).count() == 2
+    assert client.put(url).status_code == 405
 
 
 def test_the_job_page_polls_while_running_and_its_views_cost_few_queries(  # type: ignore[no-untyped-def]
