@@ -474,9 +474,12 @@ def mark_transferred_away(user: Any, cases: list[Case]) -> list[Case]:
     return cases
 
 
-def case_page_data(case: Case, *, cutoff: dt.datetime | None = None) -> dict[str, Any]:
+def case_page_data(
+    case: Case, *, cutoff: dt.datetime | None = None, events_limit: int | None = 200
+) -> dict[str, Any]:
     """Everything the case page lists, in a fixed number of queries; with a cutoff
-    (former owner), only what was recorded up to it."""
+    (former owner), only what was recorded up to it. The page shows the latest
+    `events_limit` events; the printed case file all of them (None)."""
 
     def upto(queryset: QuerySet[Any], field: str) -> QuerySet[Any]:
         return queryset.filter(**{f"{field}__lte": cutoff}) if cutoff else queryset
@@ -488,7 +491,9 @@ def case_page_data(case: Case, *, cutoff: dt.datetime | None = None) -> dict[str
         "services": list(
             upto(case.services.select_related("service_type", "provider_org"), "created_at")
         ),
-        "events": list(upto(case.events.select_related("actor", "actor_org"), "created_at")[:200]),
+        "events": list(
+            upto(case.events.select_related("actor", "actor_org"), "created_at")[:events_limit]
+        ),
         "attachments": list(upto(case.attachments.select_related("uploaded_by"), "uploaded_at")),
         "referrals": list(referrals.order_by("-pk")),
         "history_cutoff": cutoff,

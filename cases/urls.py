@@ -11,6 +11,7 @@ urlpatterns = [
     path("baru/", views.case_create, name="case_create"),
     path("baru/<int:beneficiary_pk>/", views.case_create, name="case_create_for"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/berkas/", views.case_file, name="case_file"),
     path("<int:pk>/ubah/", views.case_edit, name="case_edit"),
     path("<int:pk>/status/", views.case_transition, name="case_transition"),
     path("<int:pk>/catatan/", views.case_note, name="case_note"),

@@ -22,6 +22,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -48,7 +49,7 @@ from cases.forms import (
     goals_met_from,
 )
 from cases.models import Beneficiary, Case, CaseStatus, ClosureReason, ServiceDelivery
-from cases.nik import nik_mismatches, normalize_number, parse_nik
+from cases.nik import mask_number, nik_mismatches, normalize_number, parse_nik
 from cases.services import (
     attachments,
     closure,
@@ -468,6 +469,35 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, pk)
     log_access(user=request.user, instance=case)
     return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+@require_GET
+@office_user
+def case_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The printable case file (issue 17): the case page's door and rules (a former
+    owner sees the case as it was at the transfer), every section for paper."""
+    user = request.user
+    case = selectors.get_case_for_user(user, pk)
+    former = selectors.former_ownership(user, case)
+    cutoff = former.until if former is not None else None
+    data = selectors.case_page_data(case, cutoff=cutoff, events_limit=None)
+    if former is not None:
+        case = selectors.case_as_it_was(case, former, data)
+    beneficiary = case.beneficiary
+    log_access(user=user, instance=case)
+    return render(
+        request,
+        "cases/case_file.html",
+        {
+            "case": case,
+            **data,
+            "office": _office_of(user),
+            "household": household_for_page(user, beneficiary),
+            "nik_masked": mask_number(beneficiary.nik),
+            "no_kk_masked": mask_number(beneficiary.no_kk),
+            "printed_at": timezone.localtime(),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

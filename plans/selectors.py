@@ -158,3 +158,16 @@ def active_plan_goals(case: Case) -> list[PlanGoal]:
             plan__case=case, plan__status=PlanStatus.APPROVED, plan__superseded=False
         ).order_by("position", "pk")
     )
+
+
+def case_file_plan(user: Any, case: Case) -> dict[str, Any]:
+    """The printed case file's plan: the active version with its goals and actions,
+    and the other versions the user may see (number and status only)."""
+    plans = case_plans(user, case)
+    active = active_plan(plans, cutoff=history_cutoff(user, case))
+    if active is not None:
+        active = _content(CasePlan.objects.filter(pk=active.pk).select_related(*PLAN_RELATED)).get()
+    return {
+        "active_plan": active,
+        "other_plans": [plan for plan in plans if active is None or plan.pk != active.pk],
+    }

@@ -38,3 +38,14 @@ def case_followups(context: template.Context) -> dict[str, Any]:
         )
         result["followup_form"] = FollowUpForm(assignees=assignees, prefix="followup")
     return result
+
+
+@register.inclusion_tag("followups/_case_file.html", takes_context=True)
+def case_file_followups(context: template.Context) -> dict[str, Any]:
+    """The follow-ups and visits of the printed case file (cases/case_file.html)."""
+    case = context["case"]
+    until = context.get("history_cutoff")
+    return {
+        "followups": selectors.case_followups(case, until=until),
+        "visits": selectors.case_visits(case, until=until),
+    }

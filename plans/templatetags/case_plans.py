@@ -22,6 +22,13 @@ def case_plan(context: template.Context) -> dict[str, Any]:
     return {"case": case, **selectors.case_plan_panel(context["request"].user, case)}
 
 
+@register.inclusion_tag("plans/_case_file.html", takes_context=True)
+def case_file_plan(context: template.Context) -> dict[str, Any]:
+    """The plan section of the printed case file (cases/case_file.html)."""
+    case = context["case"]
+    return {"case": case, **selectors.case_file_plan(context["request"].user, case)}
+
+
 @register.inclusion_tag("plans/_closure_goals.html", takes_context=True)
 def closure_goals(context: template.Context) -> dict[str, Any]:
     """The goals of the case's active plan, each with a yes / partly / no choice
