@@ -162,7 +162,7 @@ def import_set_mapping(*, actor: User, job: ImportJob, mapping: dict[str, str]) 
 def _preview_or_queue(job: ImportJob, table: Table | None = None) -> ImportJob:
     """A small file is previewed in the request; a big one (more rows than
     IMPORT_INLINE_PREVIEW_ROWS) by the worker, while the page polls."""
-    limit = getattr(settings, "IMPORT_INLINE_PREVIEW_ROWS", 20_000)
+    limit = settings.IMPORT_INLINE_PREVIEW_ROWS
     if job.total_rows <= limit:
         return import_preview(job=job, table=table)
     job.status = JobStatus.PREVIEWING

@@ -415,6 +415,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Imports of beneficiaries (imports/): the largest file and the most rows accepted.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+# A preview of more rows than this runs in the background (the page polls).
+IMPORT_INLINE_PREVIEW_ROWS = env_int("IMPORT_INLINE_PREVIEW_ROWS", 20_000)
 # Exports of up to this many rows stream at once; bigger ones run as a background job
 # whose file is kept EXPORT_KEEP_DAYS days (exports.tasks.purge_expired_exports).
 EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 5_000)
