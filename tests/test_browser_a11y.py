@@ -135,6 +135,7 @@ def pages_of(persona: str, world: dict[str, Any]) -> list[str]:
             reverse("referrals:create", args=[case.pk]),
             reverse("referrals:directory"),
             reverse("referrals:letter", args=[referral.pk]),
+            reverse("cases:case_file", args=[case.pk]),
             reverse("accounts:password_change"),
             reverse("accounts:two_factor_setup"),
             reverse("offline:shell"),
