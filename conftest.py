@@ -194,15 +194,14 @@ REFERENCE_MODELS = ("regions.Region", "cases.PmksCategory", "cases.ServiceType")
 _reference_rows: dict[str, list[dict[str, Any]]] = {}
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _reference_rows_taken(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """The shipped rows, read once per process before any test can flush them."""
+def _take_reference_rows() -> None:
+    """The shipped rows, read once per process, at its first transactional test
+    (before anything could flush them; a run with no database test reads none)."""
     from django.apps import apps
 
-    with django_db_blocker.unblock():
-        for label in REFERENCE_MODELS:
-            model = apps.get_model(label)
-            _reference_rows[label] = list(model.objects.order_by("pk").values())
+    for label in REFERENCE_MODELS:
+        model = apps.get_model(label)
+        _reference_rows[label] = list(model.objects.order_by("pk").values())
 
 
 def _restore_reference_data() -> None:
@@ -227,6 +226,8 @@ def _reference_data_survives_flush(request):  # type: ignore[no-untyped-def]
     )
     if transactional:
         request.getfixturevalue("transactional_db")
+        if not _reference_rows:
+            _take_reference_rows()
         # For pytest_runtest_teardown below, which puts the rows back after the flush.
         request.node.stash[_FLUSHED_BLOCKER] = request.getfixturevalue("django_db_blocker")
     yield
